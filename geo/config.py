@@ -1,0 +1,84 @@
+"""Configuration from environment variables, read at call time (tests set them).
+
+| variable | meaning | default |
+| --- | --- | --- |
+| GEO_DB | incident store (SQLite) | data/incidents.sqlite |
+| GEO_CACHE | geocoding cache (SQLite) | data/geocache.sqlite |
+| GEO_INDEX_DIR | where the compiled gazetteer index is kept | data/.index |
+| GEO_ONLINE | comma-separated online providers to enable (nominatim, ban) | none |
+| GEO_NOMINATIM_URL / GEO_BAN_URL | provider base URLs (tests point them at 127.0.0.1) | public services |
+| GEO_USER_AGENT | identifying user agent for Nominatim | prison-attacks-map/<version> |
+| GEO_OFFLINE | 1: no request to any host but the app's own (geocoders and map tiles) | 0 |
+| GEO_TILES | tile URL template, or "none" | OpenStreetMap |
+| GEO_CORRECTIONS | analyst corrections file | data/corrections.json |
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+SEEDS_DIR = ROOT / "seeds"
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser() if value else default
+
+
+def db_path() -> Path:
+    return _path("GEO_DB", DATA_DIR / "incidents.sqlite")
+
+
+def cache_path() -> Path:
+    return _path("GEO_CACHE", DATA_DIR / "geocache.sqlite")
+
+
+def index_dir() -> Path:
+    return _path("GEO_INDEX_DIR", DATA_DIR / ".index")
+
+
+def corrections_path() -> Path:
+    return _path("GEO_CORRECTIONS", DATA_DIR / "corrections.json")
+
+
+def prisons_path() -> Path:
+    return _path("GEO_PRISONS", DATA_DIR / "prisons.csv")
+
+
+def offline() -> bool:
+    return os.environ.get("GEO_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def online_providers() -> list[str]:
+    """Enabled online geocoders, in order; always empty when GEO_OFFLINE is set."""
+    if offline():
+        return []
+    raw = os.environ.get("GEO_ONLINE", "")
+    return [p.strip().lower() for p in raw.split(",") if p.strip()]
+
+
+def user_agent() -> str:
+    from geo import __version__
+
+    return os.environ.get(
+        "GEO_USER_AGENT",
+        f"prison-attacks-map/{__version__} (set GEO_USER_AGENT to name yourself)",
+    )
+
+
+def nominatim_url() -> str | None:
+    return os.environ.get("GEO_NOMINATIM_URL") or None
+
+
+def ban_url() -> str | None:
+    return os.environ.get("GEO_BAN_URL") or None
+
+
+def tiles() -> str:
+    """Tile URL template; "none" when offline or disabled."""
+    if offline():
+        return "none"
+    return os.environ.get("GEO_TILES", "OpenStreetMap")

@@ -1,0 +1,52 @@
+"""The exception hierarchy: every error the product raises on purpose is a GeoError.
+
+Callers catch the narrowest class they can handle; the CLI turns any GeoError
+into a one-line message and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class GeoError(Exception):
+    """Base class of the project's deliberate errors."""
+
+
+class ArticleError(GeoError):
+    """An article file cannot be read; the message names the file and the cause."""
+
+    def __init__(self, path: object, cause: str) -> None:
+        self.path = str(path)
+        self.cause = cause
+        super().__init__(f"{self.path}: {cause}")
+
+
+class MetadataError(ArticleError):
+    """A `NAME.meta.json` sidecar is malformed or has wrongly typed fields."""
+
+
+class GeocoderError(GeoError):
+    """A geocoding provider failed (network, protocol or quota)."""
+
+
+class ProviderUnavailable(GeocoderError):
+    """The provider cannot be reached: connection refused, DNS, timeout."""
+
+
+class ProviderRateLimited(GeocoderError):
+    """The provider answered 429; `retry_after` is in seconds when it said."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class ProviderResponseError(GeocoderError):
+    """The provider answered, but with a server error or unreadable content."""
+
+
+class DataError(GeoError):
+    """A project data file (prisons, corrections) fails validation."""
+
+
+class StoreError(GeoError):
+    """The incident store cannot be opened or written."""

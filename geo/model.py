@@ -1,0 +1,223 @@
+"""The data model shared by every stage: places, sources, evidence and incidents.
+
+One module so that extraction, the store, the exports and the dashboard agree on
+field names and vocabularies. The written definitions here are the project's
+taxonomy; `docs/data-model.md` repeats them for readers of the CSV.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+# --- Vocabularies -----------------------------------------------------------
+
+#: Incident types and their definitions (ACLED/GTD-inspired, prison-specific).
+INCIDENT_TYPES: dict[str, str] = {
+    "gunfire": "Shots fired at a prison, its staff, their homes or vehicles.",
+    "arson": "Fire set or attempted, including incendiary devices and vehicles set ablaze.",
+    "ambush": "An armed attack on a prisoner transfer or convoy.",
+    "escape": "An inmate escapes or is freed from custody.",
+    "vandalism": "Graffiti, tags or damage to property without fire or gunfire.",
+    "assault": "Physical violence against a person (staff, inmate, relative).",
+    "attack": "An attack whose form the text does not give.",
+    "protest": "Staff or inmate protest, blockade or strike.",
+    "riot": "Collective violence or mutiny by inmates inside a facility.",
+    "other": "A prison-related incident that fits none of the types above.",
+}
+
+#: Order used to pick `primary_type` when several types apply: most severe first.
+TYPE_SEVERITY: tuple[str, ...] = (
+    "ambush", "gunfire", "arson", "assault", "riot", "escape", "attack",
+    "vandalism", "protest", "other",
+)
+
+TARGETS: dict[str, str] = {
+    "prison": "A prison establishment: walls, gate, car park, buildings.",
+    "staff_vehicle": "A vehicle belonging to prison staff.",
+    "staff_home": "The home or residential building of prison staff.",
+    "convoy": "A prisoner transfer, escort or convoy.",
+    "training_school": "A prison-staff training school (ENAP).",
+    "other": "Any other target.",
+}
+
+#: From most to least precise. `approximate` is a point derived from a relative
+#: clue ("85 miles northwest of Paris"), drawn with its uncertainty radius.
+GEO_PRECISIONS: tuple[str, ...] = (
+    "facility", "commune", "approximate", "department", "region", "country",
+)
+#: Precisions that may be pinned on a map as a point.
+PINNABLE_PRECISIONS: frozenset[str] = frozenset({"facility", "commune", "approximate"})
+
+DATE_PRECISIONS: tuple[str, ...] = ("day", "week", "month", "unknown")
+
+STATUSES: tuple[str, ...] = ("auto", "verified", "rejected")
+
+PLACE_KINDS: tuple[str, ...] = (
+    "facility", "commune", "department", "region", "country", "landmark",
+)
+
+
+def primary_type(types: list[str]) -> str:
+    """The most severe type of a list, `other` for an empty one."""
+    for t in TYPE_SEVERITY:
+        if t in types:
+            return t
+    return "other"
+
+
+# --- Records ---------------------------------------------------------------
+
+
+@dataclass
+class Place:
+    """A resolved (or unresolved) place name.
+
+    `lat`/`lon` are None when the name did not resolve; `reason` then says why.
+    `department` and `region` are names ("Drôme"), `department_code` the INSEE
+    department code ("26", "2A", "971").
+    """
+
+    query: str
+    name: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    kind: str | None = None
+    precision: str | None = None
+    provider: str | None = None
+    insee: str | None = None
+    department: str | None = None
+    department_code: str | None = None
+    region: str | None = None
+    country: str | None = "FR"
+    prison_id: str | None = None
+    radius_km: float | None = None
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+    reason: str | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Place:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an article came from: its sidecar metadata, or the file name."""
+
+    source: str
+    title: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+    author: str | None = None
+    language: str | None = None
+    article: str | None = None  # file stem
+    article_id: str | None = None  # content hash
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["published"] = self.published.isoformat() if self.published else None
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Source:
+        published = data.get("published")
+        if isinstance(published, str) and published:
+            published = dt.date.fromisoformat(published[:10])
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        values["published"] = published or None
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A quoted sentence supporting one field of an incident."""
+
+    field: str
+    quote: str
+    article_id: str | None = None
+    start: int | None = None  # character offsets in the article's clean text
+    end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Incident:
+    """One event at one place, possibly reported by several sources."""
+
+    incident_id: str
+    event_date: dt.date | None = None
+    date_precision: str = "unknown"
+    first_reported: dt.date | None = None
+    types: list[str] = field(default_factory=list)
+    primary_type: str = "other"
+    place: str | None = None
+    commune: str | None = None
+    insee: str | None = None
+    department: str | None = None
+    region: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    geo_precision: str = "country"
+    radius_km: float | None = None
+    prison_id: str | None = None
+    target: str | None = None
+    killed: int | None = None
+    injured: int | None = None
+    sources: list[Source] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    confidence: float = 0.5
+    status: str = "auto"
+    article: str | None = None  # stem of the first article (for `extract --json`)
+
+    @property
+    def n_sources(self) -> int:
+        return len(self.sources)
+
+    @property
+    def pinnable(self) -> bool:
+        return (
+            self.lat is not None
+            and self.lon is not None
+            and self.geo_precision in PINNABLE_PRECISIONS
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: dates as ISO strings, nested records as dicts."""
+        d = dataclasses.asdict(self)
+        for key in ("event_date", "first_reported"):
+            value = getattr(self, key)
+            d[key] = value.isoformat() if value else None
+        d["sources"] = [s.to_dict() for s in self.sources]
+        d["evidence"] = [e.to_dict() for e in self.evidence]
+        d["n_sources"] = self.n_sources
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Incident:
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        for key in ("event_date", "first_reported"):
+            if isinstance(values.get(key), str):
+                values[key] = dt.date.fromisoformat(values[key][:10])
+        values["sources"] = [
+            s if isinstance(s, Source) else Source.from_dict(s)
+            for s in values.get("sources") or []
+        ]
+        values["evidence"] = [
+            e if isinstance(e, Evidence) else Evidence(**e)
+            for e in values.get("evidence") or []
+        ]
+        return cls(**values)
