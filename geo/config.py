@@ -6,7 +6,7 @@
 | GEO_CACHE | geocoding cache (SQLite) | data/geocache.sqlite |
 | GEO_INDEX_DIR | where the compiled gazetteer index is kept | data/.index |
 | GEO_ONLINE | comma-separated online providers to enable (nominatim, ban) | none |
-| GEO_NOMINATIM_URL / GEO_BAN_URL | provider base URLs (tests point them at 127.0.0.1) | public services |
+| GEO_NOMINATIM_URL, GEO_BAN_URL | provider base URLs (tests: 127.0.0.1) | public |
 | GEO_USER_AGENT | identifying user agent for Nominatim | prison-attacks-map/<version> |
 | GEO_OFFLINE | 1: no request to any host but the app's own (geocoders and map tiles) | 0 |
 | GEO_TILES | tile URL template, or "none" | OpenStreetMap |

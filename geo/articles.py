@@ -1,0 +1,485 @@
+"""Load news articles: decode, convert, clean, de-duplicate, split with offsets.
+
+Every later stage quotes evidence from `Article.text` by character offsets, so
+all cleaning happens here, once, before any offset is taken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ftfy
+from bs4 import BeautifulSoup
+from markdown_it import MarkdownIt
+
+from geo.errors import ArticleError, MetadataError
+from geo.model import Source
+
+ARTICLE_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown")
+SIDECAR_SUFFIX = ".meta.json"
+SIDECAR_KEYS = ("title", "source", "url", "published", "author", "language")
+#: News articles are kilobytes; anything this large is a mistake or an attack.
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+MAX_SIDECAR_BYTES = 256 * 1024
+
+
+def max_article_bytes() -> int:
+    return int(os.environ.get("GEO_MAX_ARTICLE_BYTES", DEFAULT_MAX_BYTES))
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int
+    end: int
+    paragraph: int
+
+
+@dataclass
+class Article:
+    """A cleaned article. Offsets of paragraphs and sentences index into `text`."""
+
+    id: str
+    path: Path
+    text: str
+    source: Source
+    paragraphs: list[Span]
+    sentences: list[Sentence]
+    language: str
+    warnings: list[str] = field(default_factory=list)
+    removed_duplicates: int = 0
+
+    @property
+    def stem(self) -> str:
+        return article_stem(self.path)
+
+
+# --- Paths and sidecars ------------------------------------------------------
+
+
+def article_stem(path: Path) -> str:
+    return path.name[: -len(path.suffix)] if path.suffix else path.name
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(article_stem(path) + SIDECAR_SUFFIX)
+
+
+def iter_article_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Article files under the given files/folders, sorted, sidecars excluded."""
+    found: set[Path] = set()
+    for item in paths:
+        p = Path(item)
+        if p.is_dir():
+            for child in p.rglob("*"):
+                if child.is_file() and _is_article(child):
+                    found.add(child)
+        elif p.is_file():
+            found.add(p)
+        else:
+            raise ArticleError(p, "no such file or folder")
+    return sorted(found)
+
+
+def _is_article(path: Path) -> bool:
+    name = path.name.lower()
+    return name.endswith(ARTICLE_SUFFIXES) and not name.startswith(".")
+
+
+def read_sidecar(path: Path) -> dict[str, object]:
+    """The validated sidecar of an article, {} when there is none."""
+    meta_path = sidecar_path(path)
+    if not meta_path.exists():
+        return {}
+    try:
+        raw = meta_path.read_bytes()
+    except OSError as exc:
+        raise MetadataError(meta_path, f"cannot read: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_SIDECAR_BYTES:
+        raise MetadataError(meta_path, f"too large ({len(raw)} bytes)")
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise MetadataError(meta_path, "not UTF-8 JSON") from exc
+    except json.JSONDecodeError as exc:
+        raise MetadataError(
+            meta_path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise MetadataError(meta_path, f"must be a JSON object, not {type(data).__name__}")
+    for key in SIDECAR_KEYS:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise MetadataError(
+                meta_path, f"'{key}' must be a string or null, not {type(value).__name__}"
+            )
+    return data
+
+
+def parse_published(value: str, where: Path) -> dt.date:
+    """An ISO 8601 date or datetime; MetadataError naming the sidecar otherwise."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError as exc:
+        raise MetadataError(
+            sidecar_path(where), f"'published' is not an ISO 8601 date: {value!r}"
+        ) from exc
+
+
+# --- Decoding ----------------------------------------------------------------
+
+
+#: Keep curly quotes and dashes as written: evidence must quote the article exactly.
+_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, normalization="NFC")
+
+
+def decode_bytes(raw: bytes, path: Path) -> str:
+    """Text from bytes: UTF-8 first, then the detected charset; mojibake repaired."""
+    if not raw.strip():
+        raise ArticleError(path, "empty file")
+    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ArticleError(path, "binary file (NUL bytes), not text")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16", errors="replace")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = _decode_mixed(raw)
+    if _control_ratio(text) > 0.05:
+        raise ArticleError(path, "binary file (control characters), not text")
+    # ftfy repairs UTF-8 read as Windows-1252 ("â€™" -> "’"), also in mixed files.
+    return ftfy.fix_text(text, config=_FTFY)
+
+
+def _decode_mixed(raw: bytes) -> str:
+    """Line by line: UTF-8 where it decodes, else Windows-1252 (the usual legacy
+    encoding of Western European news), so a file mixing both loses nothing."""
+    out = []
+    for line in raw.split(b"\n"):
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(line.decode("cp1252", errors="replace"))
+    return "\n".join(out).lstrip("\ufeff")
+
+
+def _control_ratio(text: str) -> float:
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    bad = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    return bad / len(sample)
+
+
+# --- Conversion to plain text ---------------------------------------------------
+
+_DROP_TAGS = (
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
+    "canvas", "form", "button", "select", "input", "nav", "aside", "footer", "header",
+    "figure", "figcaption", "head", "meta", "link",
+)
+_BLOCK_TAGS = (
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+    "blockquote", "article", "section", "main", "pre", "table", "dd", "dt", "hr",
+)
+_BLOCK_BREAK = "\ue000"  # a private-use character: never whitespace, never in news
+_markdown = MarkdownIt("commonmark")
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML page, one paragraph per block element.
+
+    Scripts, styles, navigation and figure captions are dropped: they are never
+    part of the story and captions would create false incident places.
+    """
+    soup = BeautifulSoup(html, "lxml")
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    # Line breaks inside a block are soft in HTML; only block edges split paragraphs.
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.insert_before(_BLOCK_BREAK)
+        tag.insert_after(_BLOCK_BREAK)
+    text = re.sub(r"\s+", " ", soup.get_text())
+    return re.sub(rf"\s*{_BLOCK_BREAK}[\s{_BLOCK_BREAK}]*", "\n\n", text).strip()
+
+
+def markdown_to_text(text: str) -> str:
+    return html_to_text(_markdown.render(text))
+
+
+# --- Cleaning ----------------------------------------------------------------------
+
+_FORUM_MARKERS = re.compile(
+    r"^[-*•\s]*(joined|messages|reaction score|posts|country|location|"
+    r"full member|senior member|member|inscrit|points)\b",
+    re.IGNORECASE,
+)
+_FOOTER_MARKERS = re.compile(
+    r"^\s*(about the author|leave a (comment|reply)|related (posts|articles)|share this|"
+    r"like this|you may also like|read more|comments?\s*\(\d+\)|laisser un commentaire|"
+    r"à propos de l'auteur|partager (cet article|sur))\b",
+    re.IGNORECASE,
+)
+_HASHTAG_LINE = re.compile(r"^\s*(#[\w\-]+[\s,]*)+$", re.UNICODE)
+_NEWSLETTER = re.compile(
+    r"(sign up for|subscribe to|inscrivez-vous|abonnez-vous).{0,60}"
+    r"(newsletter|lettre d'information)|^\s*newsletter\b",
+    re.IGNORECASE,
+)
+_PHOTO_CREDIT = re.compile(
+    r"(credit\s*(…|\.\.\.|:)|crédit\s*(photo)?\s*:|photo\s*:|©|\bphoto (credit|by)\b|"
+    r"\(photo\b|getty images\s*$|/\s*afp\s*$|\bafp photo\b)",
+    re.IGNORECASE,
+)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+def _strip_forum_header(lines: list[str]) -> list[str]:
+    """Drop a forum post's member card (name, rank, Joined, Messages, ...)."""
+    head = lines[:30]
+    marker_idx = [i for i, line in enumerate(head) if _FORUM_MARKERS.match(line)]
+    if len(marker_idx) < 2:
+        return lines
+    last = marker_idx[-1]
+    # The value line after the last marker ("- 0") belongs to the card too.
+    end = last + 1
+    while end < len(lines) and len(lines[end].strip()) <= 40 and not _looks_like_prose(lines[end]):
+        end += 1
+    if all(len(line.strip()) <= 40 for line in lines[:last]):
+        return lines[end:]
+    return lines
+
+
+def _looks_like_prose(line: str) -> bool:
+    return len(line.split()) >= 6 or bool(re.search(r"[.!?»”\"]\s*$", line.strip()))
+
+
+def _is_boilerplate(line: str) -> bool:
+    stripped = line.strip()
+    if _HASHTAG_LINE.match(stripped) or _NEWSLETTER.search(stripped):
+        return True
+    if _FOOTER_MARKERS.match(stripped) and len(stripped) < 80:
+        return True
+    return bool(_PHOTO_CREDIT.search(stripped)) and len(stripped) < 200
+
+
+def clean_text(text: str) -> tuple[list[str], int]:
+    """Paragraphs of the story, and how many repeated paragraphs were dropped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    lines = _strip_forum_header(lines)
+    # A blog footer ends the story: cut at its first marker in the last part.
+    for i, line in enumerate(lines):
+        if i > len(lines) // 2 and _FOOTER_MARKERS.match(line) and len(line) < 80:
+            lines = lines[:i]
+            break
+    paragraphs = _group_paragraphs(lines)
+    kept: list[str] = []
+    seen: set[str] = set()
+    removed = 0
+    for para in paragraphs:
+        if _is_boilerplate(para):
+            continue
+        key = re.sub(r"\W+", " ", para.casefold()).strip()
+        if not key:
+            continue
+        if key in seen:
+            removed += 1
+            continue
+        seen.add(key)
+        kept.append(para)
+    return kept, removed
+
+
+def _group_paragraphs(lines: list[str]) -> list[str]:
+    """Blank-line separated blocks; hard-wrapped lines of prose are re-joined.
+
+    A block whose lines each end a sentence (or a file without blank lines)
+    keeps one paragraph per line.
+    """
+    blocks: list[list[str]] = [[]]
+    for line in lines:
+        if line:
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    paragraphs: list[str] = []
+    for block in blocks:
+        if not block:
+            continue
+        wrapped = len(block) > 1 and sum(
+            1 for line in block[:-1] if not re.search(r"[.!?:»”\"')]\s*$", line)
+        ) > len(block) // 2
+        if wrapped:
+            paragraphs.append(" ".join(block))
+        else:
+            paragraphs.extend(block)
+    return paragraphs
+
+
+# --- Sentences ------------------------------------------------------------------------
+
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof st ste mme mmes mlle m gen col lt sgt capt gov sen rep jr sr
+    no nos vs etc e.g i.e u.s u.k a.m p.m jan feb mar apr jun jul aug sep sept oct nov dec
+    av bd blvd fig art al approx dept n°""".split()
+)
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”»’')\]]*(?=\s+|$)")
+
+
+def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
+    """Sentence (start, end) offsets in `text`, shifted by `start`.
+
+    A regex splitter with an abbreviation list: fast (articles are ingested by
+    the thousand) and predictable on news prose in English and French.
+    """
+    spans: list[tuple[int, int]] = []
+    begin = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        word = re.search(r"([\w.°]+)\.$", text[begin : match.start() + 1])
+        if match.group().startswith(".") and word:
+            token = word.group(1).lower()
+            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+                continue
+        rest = text[end:].lstrip()
+        if rest and rest[0].islower():
+            continue  # "… the U.S. military" or an ellipsis inside a sentence
+        spans.append((begin, end))
+        begin = end
+        while begin < len(text) and text[begin].isspace():
+            begin += 1
+    if begin < len(text) and text[begin:].strip():
+        spans.append((begin, len(text.rstrip())))
+    return [(start + s, start + e) for s, e in spans if e > s]
+
+
+# --- Language -------------------------------------------------------------------------
+
+_FR_WORDS = frozenset("le la les des du une et est dans pour sur avec été par au aux qui".split())
+_EN_WORDS = frozenset("the and of to in was were for with on by at from that has".split())
+
+
+def guess_language(text: str) -> str:
+    words = re.findall(r"[a-zà-ÿ]+", text[:5000].lower())
+    fr = sum(1 for w in words if w in _FR_WORDS)
+    en = sum(1 for w in words if w in _EN_WORDS)
+    return "fr" if fr > en else "en"
+
+
+# --- Loading -------------------------------------------------------------------------------
+
+
+def load_article(path: str | os.PathLike[str], *, today: dt.date | None = None) -> Article:
+    """Read, decode, convert and clean one article file and its sidecar.
+
+    Raises ArticleError (or MetadataError) with the file name and the cause.
+    """
+    path = Path(path)
+    if not _is_article(path):
+        raise ArticleError(
+            path, f"unsupported file type (expected one of {', '.join(ARTICLE_SUFFIXES)})"
+        )
+    try:
+        size = path.stat().st_size
+        limit = max_article_bytes()
+        if size > limit:
+            raise ArticleError(
+                path, f"too large ({size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB)"
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(path, f"cannot read: {exc.strerror or exc}") from exc
+    meta = read_sidecar(path)
+    return article_from_bytes(raw, path, meta, today=today)
+
+
+def article_from_bytes(
+    raw: bytes,
+    path: Path,
+    meta: dict[str, object] | None = None,
+    *,
+    today: dt.date | None = None,
+) -> Article:
+    """Build an Article from raw bytes (used for uploads, which have no file)."""
+    meta = meta or {}
+    text = decode_bytes(raw, path)
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm") or (suffix == ".txt" and _looks_like_html(text)):
+        text = html_to_text(text)
+    elif suffix in (".md", ".markdown"):
+        text = markdown_to_text(text)
+    paragraphs, removed = clean_text(text)
+    if not paragraphs:
+        raise ArticleError(path, "no readable text after cleaning")
+
+    clean = "\n\n".join(paragraphs)
+    spans: list[Span] = []
+    sentences: list[Sentence] = []
+    offset = 0
+    for index, para in enumerate(paragraphs):
+        spans.append(Span(para, offset, offset + len(para)))
+        for s, e in split_sentences(para, offset):
+            sentences.append(Sentence(clean[s:e], s, e, index))
+        offset += len(para) + 2
+
+    warnings: list[str] = []
+    published = None
+    if isinstance(meta.get("published"), str) and meta["published"]:
+        published = parse_published(str(meta["published"]), path)
+        if published > (today or dt.date.today()):
+            warnings.append(
+                f"{sidecar_path(path)}: 'published' {published} is in the future; ignored"
+            )
+            published = None
+    article_id = hashlib.sha256(clean.encode("utf-8")).hexdigest()[:16]
+    language = str(meta.get("language") or guess_language(clean))
+    source = Source(
+        source=str(meta.get("source") or path.name),
+        title=_opt(meta.get("title")),
+        url=_opt(meta.get("url")),
+        published=published,
+        author=_opt(meta.get("author")),
+        language=language,
+        article=article_stem(path),
+        article_id=article_id,
+    )
+    return Article(
+        id=article_id,
+        path=path,
+        text=clean,
+        source=source,
+        paragraphs=spans,
+        sentences=sentences,
+        language=language,
+        warnings=warnings,
+        removed_duplicates=removed,
+    )
+
+
+def _opt(value: object) -> str | None:
+    return str(value).strip() or None if value is not None else None
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text[:2000].lower()
+    return "<html" in head or "<body" in head or "<!doctype html" in head
