@@ -1,0 +1,147 @@
+"""Leaflet and its plugins, served by the app itself so the map works with no internet.
+
+folium points every map at public CDNs. We instead take the files from registry
+packages that the project's setup installs (`xstatic-leaflet`,
+`xstatic-leaflet-markercluster`: the upstream release files, images included),
+copy them at start-up into `static/vendor/` next to `dashboard.py` (git-ignored),
+which Streamlit serves at `/app/static/vendor/` (`server.enableStaticServing`),
+and `geo.mapview` rewrites folium's asset URLs to those paths. Nothing is ever
+committed, nothing is fetched from another host.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.config import ROOT
+from geo.errors import GeoError
+
+#: Where Streamlit serves `ROOT/static/` (see `server.enableStaticServing`).
+STATIC_URL = "/app/static"
+VENDOR_DIR_NAME = "vendor"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """One registry package's files, copied under `vendor/<name>/`."""
+
+    name: str
+    module: str  # Python module exposing BASE_DIR and VERSION
+    pip_name: str
+    files: tuple[str, ...]  # paths relative to the package's data directory
+
+
+BUNDLES: tuple[Bundle, ...] = (
+    Bundle(
+        "leaflet",
+        "xstatic.pkg.leaflet",
+        "xstatic-leaflet",
+        (
+            "leaflet.js",
+            "leaflet.css",
+            "images/layers.png",
+            "images/layers-2x.png",
+            "images/marker-icon.png",
+            "images/marker-icon-2x.png",
+            "images/marker-shadow.png",
+        ),
+    ),
+    Bundle(
+        "markercluster",
+        "xstatic.pkg.leaflet_markercluster",
+        "xstatic-leaflet-markercluster",
+        ("leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"),
+    ),
+)
+
+#: (folium resource name, bundle, file) for the scripts and style sheets a map needs.
+LEAFLET_JS = ("leaflet", "leaflet", "leaflet.js")
+LEAFLET_CSS = ("leaflet_css", "leaflet", "leaflet.css")
+CLUSTER_JS = ("markerclusterjs", "markercluster", "leaflet.markercluster.js")
+CLUSTER_CSS = ("markerclustercss", "markercluster", "MarkerCluster.css")
+CLUSTER_DEFAULT_CSS = ("markerclusterdefaultcss", "markercluster", "MarkerCluster.Default.css")
+
+
+class AssetsMissing(GeoError):
+    """A package that provides the map's JavaScript is not installed."""
+
+
+def static_root() -> Path:
+    """`static/` next to `dashboard.py`: the folder Streamlit serves at /app/static."""
+    return ROOT / "static"
+
+
+def _bundle_source(bundle: Bundle) -> tuple[Path, str]:
+    try:
+        mod = importlib.import_module(bundle.module)
+    except ImportError as exc:
+        raise AssetsMissing(
+            f"the map needs the {bundle.pip_name!r} package: "
+            f"run `pip install -e .` (or `pip install {bundle.pip_name}`)"
+        ) from exc
+    return Path(mod.BASE_DIR), str(getattr(mod, "VERSION", "unknown"))
+
+
+def versions() -> dict[str, str]:
+    """Version of each bundled library, for the map's attribution and the README."""
+    return {b.name: _bundle_source(b)[1] for b in BUNDLES}
+
+
+def _copy_atomic(src: Path, dest: Path) -> None:
+    """Copy through a temporary file so a concurrent reader never sees half a file."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def install(root: Path | None = None) -> Path:
+    """Copy every bundled file into `root/vendor/` (default `static/`); return that folder.
+
+    Idempotent and cheap on later calls: a file is copied only when missing or of
+    a different size than the package's copy (a package upgrade).
+    """
+    vendor = (root or static_root()) / VENDOR_DIR_NAME
+    for bundle in BUNDLES:
+        base, _version = _bundle_source(bundle)
+        for rel in bundle.files:
+            src = base / rel
+            if not src.is_file():
+                raise AssetsMissing(f"{bundle.pip_name} has no {rel} (at {src})")
+            dest = vendor / bundle.name / rel
+            if not dest.is_file() or dest.stat().st_size != src.stat().st_size:
+                _copy_atomic(src, dest)
+    return vendor
+
+
+def url(bundle: str, rel: str, base: str = STATIC_URL) -> str:
+    """The URL path under which the app serves one bundled file."""
+    return f"{base.rstrip('/')}/{VENDOR_DIR_NAME}/{bundle}/{rel}"
+
+
+def resource(item: tuple[str, str, str], base: str = STATIC_URL) -> tuple[str, str]:
+    """(folium resource name, local URL) for a `*_JS`/`*_CSS` constant above."""
+    name, bundle, rel = item
+    return name, url(bundle, rel, base)
+
+
+def static_base_url() -> str:
+    """`/app/static`, under Streamlit's `server.baseUrlPath` when one is set."""
+    try:
+        import streamlit as st
+
+        prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    except Exception:  # streamlit missing or not configured: plain path
+        prefix = ""
+    return f"/{prefix}{STATIC_URL}" if prefix else STATIC_URL

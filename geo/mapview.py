@@ -1,0 +1,813 @@
+"""The folium map of incidents and prisons, built to stay fast and safe.
+
+Why it looks the way it does:
+
+* Speed. There is no folium Marker per incident: the incidents travel to the
+  browser as one compact JSON table (coordinates, type index, indices into a
+  string table) and a small script makes the Leaflet markers, clusters them
+  (Leaflet.markercluster, `addLayers` in chunks) and builds each popup only when
+  it opens. The expensive part (`map_data`) returns plain strings that the
+  dashboard caches per filter state; wrapping them in a `folium.Map` is cheap.
+* Honesty about location. Only pinnable precisions (facility, commune,
+  approximate) get a marker; an approximate one is drawn hollow with a dashed
+  circle of its uncertainty radius. Department/region/country-level incidents are
+  returned by `unpinned()` for the dashboard to list under the map.
+* Safety. Article text, titles, sources and URLs are untrusted: every string is
+  `html.escape`d in Python before it reaches the page (folium popups, tooltips
+  and Leaflet's layer names are HTML), the JSON is made safe inside `<script>`,
+  and a source becomes a link only for an http(s) URL.
+* Offline. Leaflet and markercluster come from `geo.assets` (served by the app);
+  no tiles when `geo.config.tiles()` says "none", and then a plain background
+  that keeps markers, prisons and the legend readable.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import folium
+import pandas as pd
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from folium.map import Layer
+from folium.template import Template
+
+from geo import assets, config
+from geo.model import INCIDENT_TYPES, PINNABLE_PRECISIONS, TYPE_SEVERITY, Incident
+
+# --- Styles -----------------------------------------------------------------
+
+#: Metropolitan France and Corsica: what the map shows on open.
+FRANCE_BOUNDS: tuple[tuple[float, float], tuple[float, float]] = ((41.3, -5.2), (51.1, 9.6))
+FRANCE_CENTER: tuple[float, float] = (46.6, 2.4)
+
+#: Above this many incidents, popups leave out sources and evidence (they would
+#: make the page tens of megabytes); the table below the map still has them.
+DETAIL_LIMIT = 5000
+#: Above this many approximate incidents, uncertainty circles appear only from zoom 8.
+CIRCLE_LIMIT = 1000
+#: Evidence quotes shown per popup, and the characters kept of each.
+MAX_QUOTES = 6
+MAX_QUOTE_CHARS = 400
+
+#: Plain background when there are no tiles: land-ish grey-blue, not a blank page.
+NO_TILES_BACKGROUND = "#dfe6ec"
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
+
+@dataclass(frozen=True)
+class TypeStyle:
+    """Colour, label and white-line SVG glyph (20x20 box) of one incident type."""
+
+    color: str
+    label: str
+    glyph: str
+
+
+def _svg(body: str) -> str:
+    return (
+        '<svg viewBox="0 0 20 20" width="14" height="14" fill="none" stroke="currentColor" '
+        'stroke-width="2" stroke-linecap="round" stroke-linejoin="round">' + body + "</svg>"
+    )
+
+
+TYPE_STYLES: dict[str, TypeStyle] = {
+    "ambush": TypeStyle(
+        "#7b1fa2", "Ambush (convoy)", _svg('<path d="M11 2 5 11h5l-1 7 6-9h-5z"/>'),
+    ),
+    "gunfire": TypeStyle(
+        "#c62828", "Gunfire",
+        _svg('<circle cx="10" cy="10" r="5"/><path d="M10 1v5M10 14v5M1 10h5M14 10h5"/>'),
+    ),
+    "arson": TypeStyle(
+        "#ef6c00", "Arson",
+        _svg('<path d="M10 2c3 4 5 6 5 10a5 5 0 0 1-10 0c0-3 2-4 3-7 1 2 2 3 2 3z"/>'),
+    ),
+    "assault": TypeStyle(
+        "#ad1457", "Assault",
+        _svg('<path d="M10 2l2 5 5 .5-4 3.5 1.5 5-4.5-3-4.5 3 1.5-5-4-3.5 5-.5z"/>'),
+    ),
+    "riot": TypeStyle("#4e342e", "Riot", _svg('<path d="M4 4l12 12M16 4 4 16"/>')),
+    "escape": TypeStyle(
+        "#00838f", "Escape", _svg('<path d="M9 3H4v14h5M8 10h9M14 7l3 3-3 3"/>'),
+    ),
+    "attack": TypeStyle(
+        "#d81b60", "Attack (unspecified)",
+        _svg('<path d="M10 3v9"/><circle cx="10" cy="16" r="1" fill="currentColor"/>'),
+    ),
+    "vandalism": TypeStyle(
+        "#5d4037", "Vandalism", _svg('<path d="M3 14l3.5-8 3.5 8 3.5-8 3.5 8"/>'),
+    ),
+    "protest": TypeStyle(
+        "#1565c0", "Protest / blockade", _svg('<path d="M5 18V3M5 4h10l-3 3 3 3H5"/>'),
+    ),
+    "other": TypeStyle(
+        "#546e7a", "Other", _svg('<circle cx="10" cy="10" r="3" fill="currentColor"/>'),
+    ),
+}
+assert set(TYPE_STYLES) == set(INCIDENT_TYPES), "one style per incident type"
+#: Legend and index order: most severe first, as `primary_type` is chosen.
+TYPE_ORDER: tuple[str, ...] = tuple(TYPE_SEVERITY)
+
+#: Prison colours by establishment type (codes of the prisons list); others grey.
+PRISON_COLORS: dict[str, str] = {
+    "MA": "#5c6bc0",  # maison d'arrêt
+    "CP": "#283593",  # centre pénitentiaire
+    "CD": "#00897b",  # centre de détention
+    "MC": "#4a148c",  # maison centrale
+    "CSL": "#8d6e63",  # centre de semi-liberté
+    "CPA": "#8d6e63",  # centre pour peines aménagées
+    "SAS": "#8d6e63",  # structure d'accompagnement vers la sortie
+    "EPM": "#2e7d32",  # établissement pour mineurs
+    "EPSNF": "#0277bd",  # établissement public de santé national de Fresnes
+    "ENAP": "#f9a825",  # École nationale d'administration pénitentiaire
+}
+PRISON_DEFAULT_COLOR = "#616161"
+PRISON_HIT_COLOR = "#b00020"
+
+
+def type_style(key: str | None) -> TypeStyle:
+    return TYPE_STYLES.get(key or "other", TYPE_STYLES["other"])
+
+
+def prison_color(kind: str | None) -> str:
+    return PRISON_COLORS.get((kind or "").upper(), PRISON_DEFAULT_COLOR)
+
+
+# --- Escaping -----------------------------------------------------------------
+
+
+def esc(value: Any) -> str:
+    """HTML-escaped text of any value; empty for None/NaN (everything shown is untrusted)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def safe_url(url: Any) -> str | None:
+    """`url` when it is an absolute http(s) URL, else None (javascript:, data:, ...)."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if any(ch in url for ch in "\x00\r\n\t "):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return None
+    return url
+
+
+def link_html(label: Any, url: Any) -> str:
+    """An escaped link for an http(s) URL; for any other URL, escaped text only."""
+    text = esc(label) or esc(url)
+    good = safe_url(url)
+    if good:
+        return (
+            f'<a href="{esc(good)}" target="_blank" rel="noopener noreferrer nofollow">'
+            f"{text or esc(good)}</a>"
+        )
+    if url and isinstance(url, str) and url.strip() and esc(url) != text:
+        return f'{text} <span class="inc-badurl">({esc(url)})</span>'
+    return text
+
+
+def script_json(obj: Any) -> str:
+    """JSON that is safe inside an HTML `<script>` element and inside JS source."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    )
+
+
+# --- Incident rows ------------------------------------------------------------
+
+LIST_SEP = " | "  # geo.export.LIST_SEP: how the frame joins sources, titles, URLs, evidence
+TYPE_SEP = ";"
+
+
+def _clean(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _int(value: Any) -> int | None:
+    value = _clean(value)
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    value = _clean(value)
+    try:
+        f = None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if f is None or math.isnan(f) else f
+
+
+def _split(value: Any, sep: str = LIST_SEP) -> list[str]:
+    value = _clean(value)
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [part.strip() for part in str(value).split(sep)]
+
+
+def as_frame(data: pd.DataFrame | Iterable[Incident]) -> pd.DataFrame:
+    """The export-column frame (`Store.query_frame`'s shape) of incidents or a frame."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    from geo.export import incidents_frame
+
+    return incidents_frame(list(data))
+
+
+def is_pinnable(lat: Any, lon: Any, precision: Any) -> bool:
+    return _float(lat) is not None and _float(lon) is not None and precision in PINNABLE_PRECISIONS
+
+
+def pinnable_mask(frame: pd.DataFrame) -> pd.Series:
+    """True for rows drawn as a point: coordinates and a facility/commune/approximate precision."""
+    if frame.empty:
+        return pd.Series([], dtype=bool, index=frame.index)
+    lat = pd.to_numeric(frame["lat"], errors="coerce")
+    lon = pd.to_numeric(frame["lon"], errors="coerce")
+    return lat.notna() & lon.notna() & frame["geo_precision"].isin(PINNABLE_PRECISIONS)
+
+
+def unpinned(data: pd.DataFrame | Iterable[Incident]) -> pd.DataFrame:
+    """Incidents known only to a department, region or country: listed, never pinned."""
+    frame = as_frame(data)
+    return frame[~pinnable_mask(frame)]
+
+
+def date_label(event_date: Any, precision: Any, first_reported: Any = None) -> str:
+    """The date as a reader should take it: its precision said, never implied."""
+    day = _clean(event_date)
+    precision = _clean(precision) or "unknown"
+    if day is None:
+        reported = _clean(first_reported)
+        return f"date unknown (first reported {str(reported)[:10]})" if reported else "date unknown"
+    day = str(day)[:10]
+    if precision == "day":
+        return f"{day} (exact day)"
+    if precision == "week":
+        return f"week of {day}"
+    if precision == "month":
+        return f"{day[:7]} (month only)"
+    return f"around {day} (precision unknown)"
+
+
+def place_label(row: Mapping[str, Any]) -> str:
+    """Place name with the precision it is known to, e.g. "Toulon (approximate, ±15 km)"."""
+    name = (
+        _clean(row.get("place")) or _clean(row.get("commune"))
+        or _clean(row.get("department")) or _clean(row.get("region")) or "France"
+    )
+    precision = _clean(row.get("geo_precision")) or "unknown"
+    extra = []
+    commune = _clean(row.get("commune"))
+    if commune and commune != name:
+        extra.append(str(commune))
+    dept = _clean(row.get("department"))
+    if dept and dept != name:
+        extra.append(str(dept))
+    where = f"{name}, {', '.join(extra)}" if extra else str(name)
+    radius = _float(row.get("radius_km"))
+    if precision == "approximate" and radius:
+        return f"{where} (approximate, ±{radius:g} km)"
+    return f"{where} ({precision})"
+
+
+def _types_label(row: Mapping[str, Any]) -> str:
+    types = _split(row.get("types"), TYPE_SEP) or [str(_clean(row.get("primary_type")) or "other")]
+    return ", ".join(type_style(t).label if t in TYPE_STYLES else t for t in types)
+
+
+def _sources_html(row: Mapping[str, Any]) -> str:
+    """Escaped list of sources, each a link when it has an http(s) URL."""
+    n = _int(row.get("n_sources")) or 0
+    names = _split(row.get("sources"))
+    titles = _split(row.get("source_titles"))
+    urls = _split(row.get("source_urls"))
+    items: list[str] = []
+    if n and len(names) == n and len(titles) in (0, n) and len(urls) in (0, n):
+        for i, name in enumerate(names):
+            title = titles[i] if titles else ""
+            url = urls[i] if urls else ""
+            label = f"{title} — {name}" if title else name
+            items.append(link_html(label, url or None))
+    else:  # a title holding the separator: fall back to names and bare URLs
+        items = [esc(name) for name in names]
+        items += [link_html(urlsplit(u).netloc if safe_url(u) else u, u) for u in urls if u]
+    if not items:
+        return ""
+    return "<div><b>Sources:</b><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul></div>"
+
+
+def _evidence_html(row: Mapping[str, Any]) -> str:
+    quotes = _split(row.get("evidence"))
+    if not quotes:
+        return ""
+    shown = []
+    for q in quotes[:MAX_QUOTES]:
+        q = q if len(q) <= MAX_QUOTE_CHARS else q[: MAX_QUOTE_CHARS - 1] + "…"
+        shown.append(f"<blockquote>{esc(q)}</blockquote>")
+    more = len(quotes) - len(shown)
+    tail = f'<div class="inc-note">+{more} more in the table</div>' if more > 0 else ""
+    return "<div><b>Evidence:</b>" + "".join(shown) + tail + "</div>"
+
+
+# --- Payloads -----------------------------------------------------------------
+
+
+class _Strings:
+    """A de-duplicated string table: repeated places and dates cost one index each."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        i = self._index.get(text)
+        if i is None:
+            i = self._index[text] = len(self.items)
+            self.items.append(text)
+        return i
+
+
+def _prison_fields(prison: Any) -> dict[str, Any]:
+    get = prison.get if isinstance(prison, Mapping) else (lambda k: getattr(prison, k, None))
+    return {k: get(k) for k in ("id", "name", "short_name", "type", "type_label", "commune",
+                                "department", "lat", "lon")}
+
+
+def incidents_payload(
+    frame: pd.DataFrame,
+    prison_names: Mapping[str, str] | None = None,
+    detail_limit: int = DETAIL_LIMIT,
+) -> dict[str, Any]:
+    """The compact, pre-escaped JSON table the browser turns into markers.
+
+    rows: [lat, lon, type, approx, radius_m, date, types, place, prison, killed,
+    injured, id]; the last seven are indices into `strings` (-1 = none) or counts
+    (-1 = unknown). `details` holds each row's sources-and-evidence HTML, or is
+    None above `detail_limit` rows.
+    """
+    prison_names = prison_names or {}
+    pinned = frame[pinnable_mask(frame)] if not frame.empty else frame
+    strings = _Strings()
+    type_index = {t: i for i, t in enumerate(TYPE_ORDER)}
+    with_details = len(pinned) <= detail_limit
+    rows: list[list[Any]] = []
+    details: list[str] = []
+    for row in pinned.to_dict("records"):
+        lat, lon = float(row["lat"]), float(row["lon"])
+        approx = row.get("geo_precision") == "approximate"
+        radius = _float(row.get("radius_km"))
+        prison_id = _clean(row.get("prison_id"))
+        prison = prison_names.get(prison_id, prison_id) if prison_id else None
+        killed, injured = _int(row.get("killed")), _int(row.get("injured"))
+        rows.append([
+            round(lat, 5), round(lon, 5),
+            type_index.get(str(row.get("primary_type")), type_index["other"]),
+            1 if approx else 0,
+            round(radius * 1000) if approx and radius else 0,
+            strings(esc(date_label(row.get("event_date"), row.get("date_precision"),
+                                   row.get("first_reported")))),
+            strings(esc(_types_label(row))),
+            strings(esc(place_label(row))),
+            strings(esc(prison)) if prison else -1,
+            -1 if killed is None else killed,
+            -1 if injured is None else injured,
+            strings(esc(row.get("incident_id"))),
+        ])
+        if with_details:
+            details.append(_sources_html(row) + _evidence_html(row))
+    return {
+        "types": [[t, esc(TYPE_STYLES[t].label), TYPE_STYLES[t].color] for t in TYPE_ORDER],
+        "strings": strings.items,
+        "rows": rows,
+        "details": details if with_details else None,
+        "note": esc(
+            f"Sources and evidence are in the table below (more than {detail_limit:,} "
+            "incidents on the map)."
+        ),
+    }
+
+
+def prisons_payload(prisons: Iterable[Any], counts: Mapping[str, int]) -> list[list[Any]]:
+    """[lat, lon, colour, hit count, name, type label, commune] per located prison, escaped."""
+    out = []
+    for prison in prisons:
+        p = _prison_fields(prison)
+        lat, lon = _float(p["lat"]), _float(p["lon"])
+        if lat is None or lon is None:
+            continue
+        commune = ", ".join(str(x) for x in (p["commune"], p["department"]) if _clean(x))
+        out.append([
+            round(lat, 5), round(lon, 5), prison_color(p["type"]),
+            int(counts.get(str(p["id"]), 0)),
+            esc(p["name"] or p["short_name"] or p["id"]),
+            esc(p["type_label"] or p["type"] or "prison"),
+            esc(commune),
+        ])
+    return out
+
+
+def legend_html(frame: pd.DataFrame, prisons: Sequence[Any]) -> str:
+    """The legend: incident types shown (with counts), location precision, prison types."""
+    pinned = frame[pinnable_mask(frame)] if not frame.empty else frame
+    counts = Counter(pinned["primary_type"].astype(str)) if not pinned.empty else Counter()
+    parts = ['<div class="map-legend"><div class="lg-title">Incidents (main type)</div>']
+    shown = [t for t in TYPE_ORDER if counts.get(t)] or list(TYPE_ORDER)
+    for t in shown:
+        style = TYPE_STYLES[t]
+        parts.append(
+            f'<div class="lg-row"><span class="inc-pin" style="--c:{style.color}">{style.glyph}'
+            f"</span> {esc(style.label)}"
+            + (f' <span class="lg-n">{counts[t]}</span>' if counts.get(t) else "")
+            + "</div>"
+        )
+    parts.append(
+        '<div class="lg-row inc-approx"><span class="inc-pin" style="--c:#455a64">'
+        f'{TYPE_STYLES["other"].glyph}</span> approximate place (dashed circle: uncertainty)</div>'
+        '<div class="lg-row"><span class="inc-pin" style="--c:#c62828;background:#263238;'
+        'border-width:3px;font-size:9px;font-weight:700">3</span> group of incidents '
+        "(ring: most severe type)</div>"
+    )
+    kinds: dict[str, str] = {}
+    for prison in prisons:
+        p = _prison_fields(prison)
+        if _float(p["lat"]) is not None:
+            kinds.setdefault(prison_color(p["type"]),
+                             str(p["type_label"] or p["type"] or "prison"))
+    if kinds:
+        parts.append('<div class="lg-title">Prisons</div>')
+        for color, label in sorted(kinds.items(), key=lambda kv: kv[1]):
+            parts.append(
+                f'<div class="lg-row"><span class="prison-pin" style="--c:{color}"></span> '
+                f"{esc(label)}</div>"
+            )
+        parts.append(
+            f'<div class="lg-row prison-hit"><span class="prison-pin" style="--c:'
+            f'{PRISON_DEFAULT_COLOR}"></span> prison with incidents shown</div>'
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class MapData:
+    """Everything costly about a map, as strings: cache it per filter state."""
+
+    incidents_json: str
+    prisons_json: str
+    legend: str
+    n_pinned: int
+    n_prisons: int
+
+
+def map_data(
+    data: pd.DataFrame | Iterable[Incident],
+    prisons: Sequence[Any] = (),
+    detail_limit: int = DETAIL_LIMIT,
+) -> MapData:
+    """Compute the map's payloads from incidents (a `query_frame` frame or Incidents)."""
+    frame = as_frame(data)
+    prisons = list(prisons)
+    names = {
+        str(p["id"]): str(p["name"] or p["short_name"] or p["id"])
+        for p in map(_prison_fields, prisons)
+    }
+    payload = incidents_payload(frame, names, detail_limit)
+    counts: Counter[str] = Counter()
+    if not frame.empty:
+        counts.update(str(x) for x in frame["prison_id"] if _clean(x))
+    located = prisons_payload(prisons, counts)
+    return MapData(
+        incidents_json=script_json(payload),
+        prisons_json=script_json(located),
+        legend=legend_html(frame, prisons),
+        n_pinned=len(payload["rows"]),
+        n_prisons=len(located),
+    )
+
+
+# --- folium elements ------------------------------------------------------------
+
+MAP_CSS = """
+.inc-icon, .prison-icon { background: none; border: none; }
+.inc-pin { box-sizing: border-box; display: inline-flex; align-items: center;
+  justify-content: center; width: 22px; height: 22px; border-radius: 50%;
+  background: var(--c); color: #fff; border: 2px solid #fff;
+  box-shadow: 0 0 0 1px rgba(0,0,0,.45), 0 1px 3px rgba(0,0,0,.4); vertical-align: middle; }
+.inc-approx .inc-pin { background: #fff; color: var(--c); border: 2px dashed var(--c);
+  box-shadow: 0 1px 3px rgba(0,0,0,.35); }
+.prison-pin { box-sizing: border-box; display: inline-block; width: 9px; height: 9px;
+  background: var(--c); border: 1px solid #fff; transform: rotate(45deg); opacity: .8;
+  box-shadow: 0 0 0 1px rgba(0,0,0,.35); vertical-align: middle; margin: 0 3px; }
+.prison-hit .prison-pin { width: 15px; height: 15px; border: 3px solid #b00020; opacity: 1;
+  box-shadow: 0 0 0 2px #fff, 0 0 5px 2px rgba(176,0,32,.6); }
+.inc-cluster { background: none; border: none; }
+.inc-cluster span { box-sizing: border-box; display: flex; align-items: center;
+  justify-content: center; width: 100%; height: 100%; border-radius: 50%;
+  background: #263238; color: #fff; font: 700 12px/1 sans-serif; border: 4px solid var(--c);
+  box-shadow: 0 0 0 2px rgba(255,255,255,.85), 0 1px 4px rgba(0,0,0,.5); }
+.map-legend { background: rgba(255,255,255,.92); padding: 5px 8px; border-radius: 5px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.35); font: 11px/1.3 sans-serif; max-height: 45vh;
+  overflow-y: auto; }
+.map-legend .lg-title { font-weight: 700; margin: 3px 0 2px; }
+.map-legend .lg-row { white-space: nowrap; margin: 2px 0; }
+.map-legend .lg-row .inc-pin { width: 16px; height: 16px; margin-right: 3px; border-width: 1px; }
+.map-legend .lg-row .inc-pin svg { width: 10px; height: 10px; }
+.map-legend .lg-row .prison-pin { margin: 0 6px 0 4px; }
+.map-legend .lg-n { color: #555; }
+.inc-popup { font: 12.5px/1.4 sans-serif; max-height: 320px; overflow-y: auto; }
+.inc-popup .inc-head { font-size: 14px; margin-bottom: 4px; }
+.inc-popup ul { margin: 2px 0 4px 16px; padding: 0; }
+.inc-popup blockquote { margin: 3px 0 5px; padding: 2px 6px; border-left: 3px solid #bbb;
+  color: #333; font-style: italic; }
+.inc-popup .inc-note, .inc-popup .inc-id { color: #666; font-size: 11px; }
+.inc-badurl { color: #777; word-break: break-all; }
+"""
+
+
+class _Css(MacroElement):
+    """Injects the map's CSS from script, so it works in a page and in st_folium alike."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(){
+            var s = document.createElement("style");
+            s.textContent = {{ this.css|tojson }};
+            document.head.appendChild(s);
+            {%- if this.background %}
+            var box = {{ this._parent.get_name() }}.getContainer();
+            box.style.background = {{ this.background|tojson }};
+            {%- endif %}
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, css: str, background: str | None) -> None:
+        super().__init__()
+        self._name = "MapCss"
+        self.css = css
+        self.background = background
+
+
+class IncidentLayer(JSCSSMixin, Layer):
+    """Clustered incident markers and uncertainty circles, made in the browser from JSON."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function(map){
+            var P = {{ this.payload }};
+            var T = P.types, S = P.strings, R = P.rows, D = P.details;
+            var icons = {};
+            function icon(t, approx) {
+                var k = t + "_" + approx;
+                if (!icons[k]) {
+                    icons[k] = L.divIcon({
+                        className: "inc-icon inc-" + T[t][0] + (approx ? " inc-approx" : ""),
+                        html: '<span class="inc-pin" style="--c:' + T[t][2] + '">'
+                            + {{ this.glyphs }}[t] + "</span>",
+                        iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -10],
+                        tooltipAnchor: [10, 0]
+                    });
+                }
+                return icons[k];
+            }
+            function num(n) { return n < 0 ? "unknown" : String(n); }
+            function popup(i) {
+                var r = R[i];
+                return '<div class="inc-popup"><div class="inc-head">'
+                    + '<span class="inc-pin" style="--c:' + T[r[2]][2]
+                    + ';width:14px;height:14px;border-width:1px"></span> <b>'
+                    + S[r[6]] + "</b></div>"
+                    + "<div><b>Date:</b> " + S[r[5]] + "</div>"
+                    + "<div><b>Place:</b> " + S[r[7]] + "</div>"
+                    + (r[8] >= 0 ? "<div><b>Prison:</b> " + S[r[8]] + "</div>" : "")
+                    + "<div><b>Killed:</b> " + num(r[9]) + " &middot; <b>Injured:</b> "
+                    + num(r[10]) + "</div>"
+                    + (D ? D[i] : '<div class="inc-note">' + P.note + "</div>")
+                    + '<div class="inc-id">' + S[r[11]] + "</div></div>";
+            }
+            function tip(i) {
+                var r = R[i];
+                return S[r[5]] + " &middot; " + T[r[2]][1] + "<br>" + S[r[7]];
+            }
+            var options = {{ this.cluster_options|tojson }};
+            // A cluster shows its count, ringed in the colour of its most severe type.
+            options.iconCreateFunction = function (c) {
+                var kids = c.getAllChildMarkers(), worst = T.length - 1;
+                for (var k = 0; k < kids.length; k++) {
+                    if (kids[k].options.severity < worst) { worst = kids[k].options.severity; }
+                }
+                var n = c.getChildCount(), size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
+                return L.divIcon({
+                    className: "inc-cluster",
+                    html: '<span style="--c:' + T[worst][2] + '">' + n + "</span>",
+                    iconSize: [size, size]
+                });
+            };
+            var cluster = L.markerClusterGroup(options);
+            var circles = L.layerGroup();
+            var canvas = L.canvas({padding: 0.2});  // thousands of circles stay cheap
+            var markers = new Array(R.length);
+            for (var i = 0; i < R.length; i++) {
+                var r = R[i];
+                var m = L.marker([r[0], r[1]], {icon: icon(r[2], r[3]), riseOnHover: true,
+                                                 severity: r[2]});
+                m.bindPopup(popup.bind(null, i), {maxWidth: 380, minWidth: 240});
+                m.bindTooltip(tip.bind(null, i), {direction: "right"});
+                markers[i] = m;
+                if (r[3] && r[4] > 0) {
+                    circles.addLayer(L.circle([r[0], r[1]], {
+                        radius: r[4], color: T[r[2]][2], weight: 1.5, dashArray: "5 5",
+                        fillOpacity: 0.07, interactive: false, renderer: R.length > 500 ? canvas
+                        : undefined, className: "inc-uncertainty"
+                    }));
+                }
+            }
+            cluster.addLayers(markers);
+            var group = L.featureGroup([cluster]);
+            // Many circles at country scale are noise: show them from zoom 8 on.
+            var many = circles.getLayers().length > {{ this.circle_limit }};
+            function toggleCircles() {
+                var want = !many || map.getZoom() >= 8;
+                if (want && !group.hasLayer(circles)) { group.addLayer(circles); }
+                if (!want && group.hasLayer(circles)) { group.removeLayer(circles); }
+            }
+            toggleCircles();
+            map.on("zoomend", toggleCircles);
+            map.getContainer().setAttribute("data-incidents", String(R.length));
+            return group;
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload_json: str, asset_base: str, name: str = "Incidents") -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "IncidentLayer"
+        self.payload = payload_json
+        self.glyphs = script_json([TYPE_STYLES[t].glyph for t in TYPE_ORDER])
+        self.circle_limit = CIRCLE_LIMIT
+        self.cluster_options = {
+            "chunkedLoading": True,
+            "maxClusterRadius": 40,
+            "showCoverageOnHover": False,
+            "spiderfyOnMaxZoom": True,
+            "disableClusteringAtZoom": 12,
+        }
+        self.default_js = [assets.resource(assets.CLUSTER_JS, asset_base)]
+        self.default_css = [
+            assets.resource(assets.CLUSTER_CSS, asset_base),
+            assets.resource(assets.CLUSTER_DEFAULT_CSS, asset_base),
+        ]
+
+
+class PrisonLayer(Layer):
+    """Prisons as small diamonds coloured by type; those with incidents ringed in red."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function(){
+            var rows = {{ this.payload }};
+            var group = L.featureGroup();
+            for (var i = 0; i < rows.length; i++) {
+                var p = rows[i], hit = p[3] > 0;
+                var m = L.marker([p[0], p[1]], {
+                    icon: L.divIcon({
+                        className: "prison-icon" + (hit ? " prison-hit" : ""),
+                        html: '<span class="prison-pin" style="--c:' + p[2] + '"></span>',
+                        iconSize: hit ? [20, 20] : [12, 12],
+                        iconAnchor: hit ? [10, 10] : [6, 6]
+                    }),
+                    zIndexOffset: hit ? -500 : -1000
+                });
+                var text = "<b>" + p[4] + "</b><br>" + p[5] + (p[6] ? "<br>" + p[6] : "")
+                    + (hit ? "<br><b>" + p[3] + " incident" + (p[3] > 1 ? "s" : "")
+                    + "</b> in this view" : "");
+                m.bindPopup('<div class="inc-popup">' + text + "</div>");
+                m.bindTooltip(p[4]);
+                group.addLayer(m);
+            }
+            return group;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload_json: str, name: str = "Prisons", show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "PrisonLayer"
+        self.payload = payload_json
+
+
+class Legend(MacroElement):
+    """A Leaflet control holding the (pre-escaped) legend HTML."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(){
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "map-legend-box");
+                div.innerHTML = {{ this.legend|tojson }};
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, legend: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.legend = legend
+
+
+def _tile_layer(tiles: str) -> folium.TileLayer | None:
+    if not tiles or tiles.strip().lower() in {"none", "off", ""}:
+        return None
+    if tiles == "OpenStreetMap":
+        return folium.TileLayer("OpenStreetMap", attr=OSM_ATTRIBUTION, name="OpenStreetMap",
+                                control=False)
+    host = urlsplit(tiles).netloc or "custom tiles"
+    return folium.TileLayer(tiles, attr=f"Tiles: {esc(host)}", name="Tiles", control=False)
+
+
+def build_map(
+    data: MapData | pd.DataFrame | Iterable[Incident],
+    prisons: Sequence[Any] = (),
+    *,
+    tiles: str | None = None,
+    asset_base: str | None = None,
+    show_prisons: bool = True,
+) -> folium.Map:
+    """A folium map of incidents and prisons whose assets load only from the app.
+
+    `data` may be precomputed `MapData` (cheap: the dashboard caches it), a
+    `query_frame` DataFrame or Incidents. `tiles` defaults to `config.tiles()`;
+    `asset_base` to where Streamlit serves `static/` (see `geo.assets`).
+    """
+    md = data if isinstance(data, MapData) else map_data(data, prisons)
+    tiles = config.tiles() if tiles is None else tiles
+    base = asset_base or assets.static_base_url()
+    layer = _tile_layer(tiles)
+    m = folium.Map(
+        location=list(FRANCE_CENTER), zoom_start=6, tiles=None, zoom_snap=0.25,
+        control_scale=True, prefer_canvas=False,
+    )
+    # markercluster needs a maxZoom on the map itself (there may be no tile layer).
+    m.options["max_zoom"] = 18
+    m.options["min_zoom"] = 3
+    # Instance attributes: only Leaflet itself, from the app (no jQuery, Bootstrap,
+    # Font Awesome or awesome-markers from CDNs: nothing here uses them).
+    m.default_js = [assets.resource(assets.LEAFLET_JS, base)]
+    m.default_css = [assets.resource(assets.LEAFLET_CSS, base)]
+    if layer is not None:
+        layer.add_to(m)
+    _Css(MAP_CSS, None if layer is not None else NO_TILES_BACKGROUND).add_to(m)
+    PrisonLayer(md.prisons_json, show=show_prisons).add_to(m)
+    IncidentLayer(md.incidents_json, base).add_to(m)
+    Legend(md.legend).add_to(m)
+    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    m.fit_bounds([list(FRANCE_BOUNDS[0]), list(FRANCE_BOUNDS[1])])
+    return m
+
+
+def render_html(m: folium.Map) -> str:
+    """The map as a standalone HTML page (asset URLs as built: absolute app paths)."""
+    return m.get_root().render()

@@ -1,0 +1,154 @@
+"""Browser tests: a real `streamlit run dashboard.py` on 127.0.0.1 and headless Chromium.
+
+The server gets a temporary store of known incidents (sample_store.py), and
+GEO_OFFLINE=1, so the page must work with no host but the app's own. Chromium is
+Debian's (/usr/bin/chromium, or $CHROMIUM): Playwright never downloads a browser.
+Without one the tests skip locally and fail under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from e2e.sample_store import make_store
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+START_TIMEOUT_S = 90
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, or $CHROMIUM; skip (fail under CI=true) when there is none."""
+    path = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
+    if Path(path).is_file() or shutil.which(path):
+        return path
+    message = f"no Chromium at {path} (apt-get install chromium, or set CHROMIUM)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit not healthy after {START_TIMEOUT_S}s:\n{log.read_text()}")
+
+
+class Server:
+    """The running app: its URL, store and log."""
+
+    def __init__(self, url: str, db: Path, log: Path) -> None:
+        self.url, self.db, self.log = url, db, log
+        self.host = url.split("//", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    chromium_path()  # no browser: skip before starting anything
+    tmp = tmp_path_factory.mktemp("dashboard")
+    db = make_store(tmp / "incidents.sqlite")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ, "GEO_DB": str(db), "GEO_OFFLINE": "1",
+        "GEO_CACHE": str(tmp / "geocache.sqlite"), "PYTHONUNBUFFERED": "1",
+    }
+    log = tmp / "streamlit.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+             "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        wait_healthy(url, proc, log)
+        yield Server(url, db, log)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def browser(server: Server) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Page:
+    """A browser page plus everything it asked for and every page error."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.ws_sent: list[int] = []
+
+
+@pytest.fixture
+def page(browser: Any, server: Server) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  accept_downloads=True, service_workers="block")
+    p = Page(context.new_page())
+    p.page.on("request", lambda r: p.requests.append(r.url))
+    p.page.on("pageerror", lambda e: p.errors.append(str(e)))
+
+    def on_dialog(dialog: Any) -> None:
+        p.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    p.page.on("dialog", on_dialog)
+    p.page.on("websocket", lambda ws: ws.on("framesent", lambda _f: p.ws_sent.append(1)))
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,171 @@
+"""The dashboard as a person uses it: in headless Chromium, against `streamlit run`.
+
+Offline (GEO_OFFLINE=1): every request must go to the app itself. Screenshots are
+saved under artifacts/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from e2e.conftest import Page, Server
+from e2e.sample_store import PINNED, TYPE_COUNTS, XSS
+from geo.prisons import load_prisons
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 60_000
+MAP_FRAME = 'iframe[src*="streamlit_folium"]'
+#: Prisons of the sample store with at least one incident.
+PRISONS_HIT = 10
+
+
+def open_app(p: Page, server: Server, query: str = "") -> None:
+    p.page.goto(server.url + "/" + query, timeout=TIMEOUT_MS)
+    metric(p)  # the script has run once
+    map_frame(p).locator(".leaflet-container[data-incidents]").wait_for(timeout=TIMEOUT_MS)
+
+
+def map_frame(p: Page):
+    return p.page.frame_locator(MAP_FRAME)
+
+
+def metric(p: Page, label: str = "Incidents shown") -> int:
+    box = p.page.get_by_test_id("stMetric").filter(has_text=label)
+    text = box.get_by_test_id("stMetricValue").inner_text(timeout=TIMEOUT_MS)
+    return int(text.strip())
+
+
+def wait_metric(p: Page, expected: int, label: str = "Incidents shown") -> None:
+    box = p.page.get_by_test_id("stMetric").filter(has_text=label)
+    box.get_by_test_id("stMetricValue").filter(
+        has_text=re.compile(rf"^\s*{expected}\s*$")).wait_for(timeout=TIMEOUT_MS)
+
+
+def map_incidents(p: Page, expected: int | None = None) -> int:
+    """Incidents on the map as a reader counts them: single markers plus cluster counts."""
+    frame = map_frame(p)
+    if expected is not None:
+        frame.locator(f'.leaflet-container[data-incidents="{expected}"]').wait_for(
+            timeout=TIMEOUT_MS)
+    frame.locator(".inc-icon, .inc-cluster").first.wait_for(timeout=TIMEOUT_MS)
+    singles = frame.locator(".inc-icon").count()
+    clusters = sum(int(t) for t in frame.locator(".inc-cluster span").all_inner_texts())
+    return singles + clusters
+
+
+def foreign_requests(p: Page, server: Server) -> list[str]:
+    return [u for u in p.requests
+            if urlsplit(u).scheme in {"http", "https", "ws", "wss"}
+            and urlsplit(u).netloc != server.host]
+
+
+def choose_type(p: Page, label: str) -> None:
+    box = p.page.get_by_test_id("stMultiSelect").filter(has_text="Incident type")
+    box.locator("input").click()
+    p.page.get_by_role("option", name=re.compile(rf"^{label} \(")).click()
+    p.page.keyboard.press("Escape")
+
+
+def download_csv(p: Page, tmp_path: Path) -> list[dict[str, str]]:
+    with p.page.expect_download(timeout=TIMEOUT_MS) as info:
+        p.page.get_by_role("button", name="Download CSV").click()
+    target = tmp_path / "download.csv"
+    info.value.save_as(target)
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_map_renders_offline_with_incident_and_prison_markers(
+    page: Page, server: Server, artifacts: Path,
+) -> None:
+    open_app(page, server)
+    frame = map_frame(page)
+    assert metric(page) == 14
+    assert map_incidents(page, PINNED) == PINNED
+    located = sum(1 for pr in load_prisons() if pr.lat is not None)
+    assert frame.locator(".prison-icon").count() == located
+    assert frame.locator(".prison-icon.prison-hit").count() == PRISONS_HIT
+    assert frame.locator(".map-legend").inner_text().count("Gunfire") == 1
+    assert frame.locator(".leaflet-tile").count() == 0  # offline: no tiles at all
+    assert frame.locator(".inc-uncertainty").count() == 1  # the approximate one
+    page.page.get_by_text("Not on the map").wait_for()
+    page.page.screenshot(path=str(artifacts / "dashboard.png"))
+    assert not foreign_requests(page, server), foreign_requests(page, server)
+    assert any("/app/static/vendor/leaflet/leaflet.js" in u for u in page.requests)
+    assert not page.errors and not page.dialogs
+
+
+def test_one_incident_type_changes_metric_map_csv_and_url(
+    page: Page, server: Server, artifacts: Path, tmp_path: Path,
+) -> None:
+    open_app(page, server)
+    choose_type(page, "Gunfire")
+    wait_metric(page, TYPE_COUNTS["gunfire"])
+    assert map_incidents(page, TYPE_COUNTS["gunfire"]) == TYPE_COUNTS["gunfire"]
+    assert "type=gunfire" in page.page.url
+    rows = download_csv(page, tmp_path)
+    assert len(rows) == metric(page) == TYPE_COUNTS["gunfire"]
+    assert all("gunfire" in r["types"].split(";") for r in rows)
+    page.page.screenshot(path=str(artifacts / "dashboard-gunfire.png"))
+    assert not foreign_requests(page, server) and not page.errors
+
+
+def test_a_shared_url_restores_the_filters(page: Page, server: Server, tmp_path: Path) -> None:
+    open_app(page, server, "?type=arson&department=" + quote("Bouches-du-Rhône"))
+    wait_metric(page, 2)
+    assert map_incidents(page, 2) == 2
+    chips = page.page.get_by_test_id("stMultiSelect").filter(has_text="Incident type")
+    assert "Arson" in chips.inner_text()
+    assert "Bouches-du-Rhône" in page.page.get_by_test_id("stMultiSelect").filter(
+        has_text="Department").inner_text()
+    assert {r["incident_id"] for r in download_csv(page, tmp_path)} == {"t002", "t007"}
+
+
+def test_panning_and_zooming_do_not_rerun_the_app(page: Page, server: Server) -> None:
+    open_app(page, server)
+    frame_el = page.page.locator(MAP_FRAME)
+    before_box = map_frame(page).locator(".prison-icon.prison-hit").first.bounding_box()
+    page.page.wait_for_timeout(1000)  # let the first run's messages settle
+    sent = len(page.ws_sent)
+    box = frame_el.bounding_box()
+    x, y = box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5
+    page.page.mouse.move(x, y)
+    page.page.mouse.down()
+    page.page.mouse.move(x - 150, y - 80, steps=8)
+    page.page.mouse.up()
+    page.page.mouse.wheel(0, -400)
+    page.page.wait_for_timeout(1500)
+    after_box = map_frame(page).locator(".prison-icon.prison-hit").first.bounding_box()
+    assert before_box != after_box, "the map did move"
+    assert len(page.ws_sent) == sent, "no message to the server: no rerun"
+
+
+def test_popups_show_hostile_text_as_text_and_the_prisons_layer_toggles(
+    page: Page, server: Server, artifacts: Path,
+) -> None:
+    open_app(page, server, "?prison=cp-valence")
+    wait_metric(page, 1)
+    frame = map_frame(page)
+    frame.locator(".inc-icon").first.click()
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=TIMEOUT_MS)
+    text = popup.inner_text()
+    assert f"Blog {XSS}" in text and "<script>alert(2)</script>" in text
+    assert "(exact day)" in text and "Centre pénitentiaire de Valence" in text
+    assert popup.locator("img, script").count() == 0
+    assert popup.locator('a[href^="javascript"]').count() == 0
+    page.page.wait_for_timeout(500)  # the popup's fade-in
+    page.page.screenshot(path=str(artifacts / "dashboard-popup.png"))
+    assert not page.dialogs, "no script from the data ran"
+    frame.get_by_label("Prisons").uncheck()
+    assert frame.locator(".prison-icon").count() == 0
+    frame.get_by_label("Prisons").check()
+    assert frame.locator(".prison-icon").count() > 0

@@ -1,0 +1,293 @@
+"""geo.mapview and geo.assets: what the map draws, what it escapes, where it loads from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import folium
+import pytest
+
+from geo import assets, mapview
+from geo.model import Evidence, Incident, Source
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def incident(n: int, precision: str = "facility", *, types: tuple[str, ...] = ("gunfire",),
+             lat: float | None = 43.3, lon: float | None = 5.4, **kw) -> Incident:
+    values = dict(
+        incident_id=f"i{n}", event_date=dt.date(2025, 4, 14), date_precision="day",
+        types=list(types), primary_type=types[0], place="Marseille", commune="Marseille",
+        department="Bouches-du-Rhône", lat=lat, lon=lon, geo_precision=precision,
+        sources=[Source(source="AFP", title="Tirs", url="https://www.afp.com/x?a=1&b=2")],
+        evidence=[Evidence(field="types", quote="Des tirs ont visé la prison.")],
+    )
+    values.update(kw)
+    return Incident(**values)
+
+
+PRISONS = [
+    {"id": "cp-marseille", "name": f"CP Marseille {XSS}", "type": "CP",
+     "type_label": "Centre pénitentiaire", "commune": "Marseille",
+     "department": "Bouches-du-Rhône", "lat": 43.29695, "lon": 5.38107},
+    {"id": "ma-nimes", "name": "Maison d'arrêt de Nîmes", "type": "MA",
+     "type_label": "Maison d'arrêt", "commune": "Nîmes", "department": "Gard",
+     "lat": 43.83665, "lon": 4.35788},
+]
+
+
+def payload(md: mapview.MapData) -> dict:
+    return json.loads(md.incidents_json)
+
+
+def page(data, prisons=PRISONS, **kw) -> str:
+    return mapview.render_html(mapview.build_map(data, prisons, **kw))
+
+
+# --- escaping and links ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,x",
+    "vbscript:msgbox", "/relative/path", "http://", "ftp://example.org/a", "https://ex ample.org",
+    None, 42,
+])
+def test_safe_url_refuses_anything_but_absolute_http(url) -> None:
+    assert mapview.safe_url(url) is None
+
+
+@pytest.mark.parametrize("url", ["http://example.org", "https://www.lemonde.fr/a?b=1&c=2#x"])
+def test_safe_url_keeps_http_and_https(url) -> None:
+    assert mapview.safe_url(url) == url
+
+
+def test_link_html_links_only_http_urls_and_escapes_the_label() -> None:
+    good = mapview.link_html(f"Titre {XSS}", "https://example.org/?a=1&b=2")
+    assert good.startswith('<a href="https://example.org/?a=1&amp;b=2"')
+    assert 'rel="noopener noreferrer nofollow"' in good
+    assert XSS not in good and "&lt;img src=x onerror=alert(1)&gt;" in good
+    bad = mapview.link_html("Titre", "javascript:alert(1)")
+    assert "<a" not in bad and "javascript:alert(1)" in bad
+
+
+def test_script_json_cannot_close_the_script_element() -> None:
+    text = mapview.script_json({"q": "</script><script>alert(1)</script>", "l": "\u2028"})
+    assert "</script" not in text and "<" not in text and "\u2028" not in text
+    assert json.loads(text) == {"q": "</script><script>alert(1)</script>", "l": "\u2028"}
+
+
+def test_hostile_text_reaches_the_page_escaped_everywhere() -> None:
+    evil = incident(
+        1, place=f"Toulon {XSS}",
+        sources=[Source(source=f"Blog {XSS}", title=f"Titre {XSS}", url="javascript:alert(1)")],
+        evidence=[Evidence(field="types", quote=f"Texte {XSS} <script>alert(2)</script>")],
+    )
+    html = page([evil])
+    assert XSS not in html
+    assert "<script>alert(2)" not in html
+    assert 'href="javascript:' not in html and "href=\\\"javascript:" not in html
+    # Present, as text, in the popup data (escaped, then made script-safe).
+    data = json.loads(mapview.map_data([evil], PRISONS).incidents_json)
+    popup = " ".join(data["strings"]) + " ".join(data["details"])
+    assert "&lt;img src=x onerror=alert(1)&gt;" in popup
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in popup
+    assert "<a" not in data["details"][0]  # the javascript: URL is shown as text only
+    prisons = json.loads(mapview.map_data([evil], PRISONS).prisons_json)
+    assert prisons[0][4] == "CP Marseille &lt;img src=x onerror=alert(1)&gt;"
+
+
+def test_legend_is_escaped_and_counts_shown_types() -> None:
+    md = mapview.map_data([incident(1), incident(2, types=("arson",)), incident(3)], PRISONS)
+    assert "Gunfire" in md.legend and '<span class="lg-n">2</span>' in md.legend
+    assert "Arson" in md.legend and "Riot" not in md.legend
+    assert XSS not in md.legend
+    assert "Centre pénitentiaire" in md.legend and "Maison d&#x27;arrêt" in md.legend
+
+
+# --- what is drawn ------------------------------------------------------------------
+
+
+def test_only_pinnable_precisions_are_drawn_and_the_rest_is_listed() -> None:
+    incs = [
+        incident(1, "facility"), incident(2, "commune"),
+        incident(3, "approximate", radius_km=15.0),
+        incident(4, "department"), incident(5, "region"),
+        incident(6, "country", lat=None, lon=None),
+        incident(7, "commune", lat=None, lon=None),
+    ]
+    md = mapview.map_data(incs, [])
+    rows = payload(md)["rows"]
+    strings = payload(md)["strings"]
+    assert md.n_pinned == 3
+    assert sorted(strings[r[11]] for r in rows) == ["i1", "i2", "i3"]
+    assert sorted(mapview.unpinned(incs)["incident_id"]) == ["i4", "i5", "i6", "i7"]
+
+
+def test_approximate_locations_carry_their_uncertainty_radius() -> None:
+    md = mapview.map_data([incident(1, "approximate", radius_km=15.0), incident(2)], [])
+    rows = {payload(md)["strings"][r[11]]: r for r in payload(md)["rows"]}
+    assert rows["i1"][3:5] == [1, 15000]
+    assert rows["i2"][3:5] == [0, 0]
+    assert "(approximate, ±15 km)" in payload(md)["strings"][rows["i1"][7]]
+
+
+def test_popup_data_has_date_precision_types_place_prison_casualties_sources_evidence() -> None:
+    inc = incident(1, types=("gunfire", "arson"), prison_id="cp-marseille", killed=0,
+                   injured=2, date_precision="month")
+    data = payload(mapview.map_data([inc], PRISONS))
+    r, s = data["rows"][0], data["strings"]
+    assert s[r[5]] == "2025-04 (month only)"
+    assert s[r[6]] == "Gunfire, Arson"
+    assert s[r[7]].startswith("Marseille")
+    assert s[r[8]].startswith("CP Marseille")
+    assert r[9:11] == [0, 2]
+    assert data["types"][r[2]][0] == "gunfire"
+    detail = data["details"][0]
+    assert '<a href="https://www.afp.com/x?a=1&amp;b=2"' in detail
+    assert "Des tirs ont visé la prison." in detail
+
+
+def test_unknown_casualties_are_not_shown_as_zero() -> None:
+    row = payload(mapview.map_data([incident(1)], []))["rows"][0]
+    assert row[9:11] == [-1, -1]
+
+
+def test_popups_drop_sources_and_evidence_above_the_detail_limit() -> None:
+    incs = [incident(i, lat=43 + i / 100) for i in range(5)]
+    small = payload(mapview.map_data(incs, [], detail_limit=5))
+    big = payload(mapview.map_data(incs, [], detail_limit=4))
+    assert len(small["details"]) == 5
+    assert big["details"] is None and "table below" in big["note"]
+
+
+def test_prisons_with_incidents_are_counted_for_highlighting() -> None:
+    incs = [incident(1, prison_id="cp-marseille"), incident(2, prison_id="cp-marseille")]
+    prisons = json.loads(mapview.map_data(incs, PRISONS).prisons_json)
+    by_name = {p[4]: p for p in prisons}
+    assert by_name["Maison d&#x27;arrêt de Nîmes"][3] == 0
+    assert prisons[0][3] == 2
+    assert prisons[0][2] == mapview.prison_color("CP") != prisons[1][2]
+
+
+def test_many_incidents_make_no_folium_marker_each() -> None:
+    incs = [incident(i, lat=42 + (i % 80) / 10, lon=-1 + (i // 80) / 10) for i in range(3000)]
+    m = mapview.build_map(incs, PRISONS, tiles="none", asset_base="/app/static")
+
+    def walk(el):
+        yield el
+        for child in el._children.values():
+            yield from walk(child)
+
+    kinds = {type(el).__name__ for el in walk(m)}
+    assert not kinds & {"Marker", "CircleMarker", "Circle", "Popup", "Tooltip"}
+    html = mapview.render_html(m)
+    assert html.count("L.marker(") == 2  # one in each layer's loop, not one per incident
+    layer = next(el for el in walk(m) if isinstance(el, mapview.IncidentLayer))
+    assert len(json.loads(layer.payload)["rows"]) == 3000
+
+
+def test_dates_say_their_precision() -> None:
+    assert mapview.date_label("2025-04-14", "day") == "2025-04-14 (exact day)"
+    assert mapview.date_label("2025-04-14", "week") == "week of 2025-04-14"
+    assert mapview.date_label("2025-04-01", "month") == "2025-04 (month only)"
+    assert mapview.date_label(None, "unknown", "2025-04-15") == (
+        "date unknown (first reported 2025-04-15)")
+
+
+def test_a_frame_and_incidents_give_the_same_map_data() -> None:
+    from geo.export import incidents_frame
+
+    incs = [incident(1), incident(2, "approximate", radius_km=5.0), incident(3, "department")]
+    assert mapview.map_data(incidents_frame(incs), PRISONS) == mapview.map_data(incs, PRISONS)
+
+
+# --- assets, tiles, offline ---------------------------------------------------------
+
+
+def asset_urls(html: str) -> list[str]:
+    return re.findall(r'<(?:script[^>]*\bsrc|link[^>]*\bhref)="([^"]+)"', html)
+
+
+def test_page_loads_leaflet_and_plugins_only_from_the_app(tmp_path: Path) -> None:
+    vendor = assets.install(tmp_path)
+    html = page([incident(1)], tiles="none", asset_base="/app/static")
+    urls = asset_urls(html)
+    assert "/app/static/vendor/leaflet/leaflet.js" in urls
+    assert "/app/static/vendor/markercluster/leaflet.markercluster.js" in urls
+    for u in urls:
+        assert u.startswith("/app/static/vendor/"), u
+        assert (vendor / u.removeprefix("/app/static/vendor/")).is_file(), u
+    assert not re.search(r"https?://(?!www\.afp\.com)", html.replace("\\/", "/")), (
+        "no URL to another host (the only one is the source link in the popup data)")
+
+
+def test_st_folium_gets_local_links_too() -> None:
+    """streamlit-folium loads every element's default_js/css itself: all must be local."""
+    m = mapview.build_map([incident(1)], PRISONS, tiles="none", asset_base="/base/app/static")
+
+    def walk(el):
+        yield el
+        for child in el._children.values():
+            yield from walk(child)
+
+    links = [url for el in walk(m) for attr in ("default_js", "default_css")
+             for _, url in getattr(el, attr, [])]
+    assert links and all(u.startswith("/base/app/static/vendor/") for u in links), links
+
+
+def test_install_is_idempotent_and_repairs_a_changed_file(tmp_path: Path) -> None:
+    vendor = assets.install(tmp_path)
+    js = vendor / "leaflet" / "leaflet.js"
+    size = js.stat().st_size
+    js.write_text("truncated")
+    assets.install(tmp_path)
+    assert js.stat().st_size == size
+    assert (vendor / "leaflet" / "images" / "layers.png").is_file()
+    assert not list(vendor.rglob(".*"))  # no temporary files left behind
+
+
+def test_offline_means_no_tiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEO_OFFLINE", "1")
+    monkeypatch.setenv("GEO_TILES", "https://tiles.example.org/{z}/{x}/{y}.png")
+    html = page([incident(1)])
+    assert "tiles.example.org" not in html and "tile.openstreetmap.org" not in html
+    assert "L.tileLayer" not in html
+    assert mapview.NO_TILES_BACKGROUND in html
+
+
+def test_tiles_are_openstreetmap_by_default_and_configurable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GEO_OFFLINE", raising=False)
+    monkeypatch.delenv("GEO_TILES", raising=False)
+    assert "tile.openstreetmap.org" in page([incident(1)])
+    monkeypatch.setenv("GEO_TILES", "https://tiles.example.org/{z}/{x}/{y}.png")
+    html = page([incident(1)])
+    assert "tiles.example.org/{z}/{x}/{y}.png" in html and "openstreetmap.org/{z}" not in html
+    monkeypatch.setenv("GEO_TILES", "none")
+    assert "L.tileLayer" not in page([incident(1)])
+
+
+def prison_layer(m: folium.Map) -> mapview.PrisonLayer:
+    return next(el for el in m._children.values() if isinstance(el, mapview.PrisonLayer))
+
+
+def test_map_opens_on_france_with_the_prisons_layer_on_and_toggleable() -> None:
+    m = mapview.build_map([incident(1)], PRISONS, tiles="none")
+    html = mapview.render_html(m)
+    assert '"Prisons"' in html and '"Incidents"' in html  # LayerControl overlays
+    bounds = re.search(r"fitBounds\(\s*(\[\[.*?\]\])", html, re.S)
+    assert bounds and json.loads(bounds.group(1)) == [list(b) for b in mapview.FRANCE_BOUNDS]
+    assert f"{prison_layer(m).get_name()}.addTo(" in html
+    off = mapview.build_map([incident(1)], PRISONS, tiles="none", show_prisons=False)
+    off_html = mapview.render_html(off)
+    assert f"{prison_layer(off).get_name()}.addTo(" not in off_html
+    assert '"Prisons"' in off_html
+
+
+def test_every_type_has_a_distinct_colour() -> None:
+    colours = [s.color for s in mapview.TYPE_STYLES.values()]
+    assert len(set(colours)) == len(colours)
