@@ -1,0 +1,671 @@
+"""Assemble incidents from the sentence-level findings of the other modules.
+
+One pass over the sentences links each trigger to the nearest incident place of its
+clause (a list counts as one place), each date, count and target to the nearest
+trigger; triggers with no place go to the article's *unplaced* incident of their
+group, which relative clues ("85 miles northwest of Paris") can place
+approximately. A second pass resolves places (prison names and "the prison in X" to
+the facility), merges what resolves to the same place, and drops the country-wide
+summary when the article names finer places for the same group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from geo.extract.casualties import CasualtyHit, find_casualties
+from geo.extract.dates import DateHit, find_dates
+from geo.extract.gate import gate, prefixes
+from geo.extract.places import (
+    KIND_RANK,
+    Mention,
+    assign_roles,
+    country_wide,
+    dateline_end,
+    find_mentions,
+    is_caption,
+)
+from geo.extract.relative import Approx, Clue, combine, find_clues
+from geo.extract.types import (
+    TargetHit,
+    Trigger,
+    best_target,
+    find_targets,
+    find_triggers,
+)
+from geo.model import TYPE_SEVERITY, Evidence, Incident, Place, primary_type
+from geo.normalize import fold
+
+_F = re.IGNORECASE | re.UNICODE
+
+#: Clause boundaries across which a trigger does not reach a place.
+_BARRIER = re.compile(
+    r";|\s[—–]\s|,\s*(?:while|whereas|but|although|though|alors\s+que|tandis\s+que|mais)\b|"
+    r"\b(?:while|whereas|tandis\s+que|alors\s+que)\b", _F,
+)
+#: Sentences that talk about the event without an attack word ("his transfer ...").
+_EVENT_NOUN = re.compile(
+    r"\b(?:transfers?|convoys?|escorts?|fourgons?|convois?|transfèrements?|extractions?)\b", _F,
+)
+_EVENT_WORDS = gate("transfer", "transfers", "convoy", "convoys", "escort", "escorts", "fourgon",
+                    "convoi", "transfèrement", "extraction")
+_OTHER = re.compile(r"\b(?:other|others|elsewhere|autres?|ailleurs)\b", _F)
+_LEAD_IN = re.compile(r"^\W*(?:and|but|then|et|mais|puis)?\W*$", _F)
+
+UNPLACED = "FR"  # key of a group's incident with no place finer than the country
+
+
+@dataclass
+class _Proto:
+    """What the text says about one (group, place) before the place is resolved."""
+
+    group: str
+    key: str
+    mentions: list[Mention] = field(default_factory=list)
+    triggers: list[tuple[Trigger, int, bool]] = field(default_factory=list)  # (t, sent, direct)
+    dates: list[tuple[DateHit, float, int]] = field(default_factory=list)
+    casualties: list[tuple[CasualtyHit, int]] = field(default_factory=list)
+    targets: list[tuple[TargetHit, int]] = field(default_factory=list)
+    clues: list[tuple[Clue, int]] = field(default_factory=list)
+
+    @property
+    def facility_frame(self) -> bool:
+        return any(m.facility_frame for m in self.mentions)
+
+
+@dataclass
+class _Sentence:
+    index: int
+    text: str
+    start: int
+    end: int
+    segments: list[tuple[int, int]]  # article offsets
+    paragraph: int = 0
+    starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.starts = [a for a, _ in self.segments]
+
+
+_BARRIER_WORDS = gate("while", "whereas", "but", "although", "though", "alors", "tandis", "mais")
+
+
+def _segments(text: str, base: int, words: frozenset[str] | None = None) -> list[tuple[int, int]]:
+    if (words is not None and _BARRIER_WORDS.isdisjoint(words) and ";" not in text
+            and "—" not in text and "–" not in text):
+        return [(base, base + len(text))]
+    cuts = [0, *(m.start() for m in _BARRIER.finditer(text)), len(text)]
+    return [(base + a, base + b) for a, b in pairwise(cuts) if b > a] or [
+        (base, base + len(text))
+    ]
+
+
+def _segment_of(sent: _Sentence, pos: int) -> int:
+    if len(sent.segments) == 1:
+        return 0
+    return max(0, bisect_right(sent.starts, pos) - 1)
+
+
+def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Characters between two spans (0 when they touch or overlap)."""
+    return max(0, max(a[0], b[0]) - min(a[1], b[1]))
+
+
+def _mention_key(m: Mention) -> str:
+    if "country" in m.kinds and not (m.kinds - {"country"}):
+        return UNPLACED
+    return fold(m.text) + (f"|{fold(m.qualifier)}" if m.qualifier else "")
+
+
+class Assembler:
+    """Builds the incidents of one article; `resolve` and `locate` come from the geocoder."""
+
+    def __init__(self, article: Any, gazetteer: Any,
+                 resolve: Callable[[str, str | None, bool, tuple[tuple[float, float], ...]],
+                                   Place],
+                 locate: Callable[[str], tuple[float, float] | None]) -> None:
+        self.article = article
+        self.gaz = gazetteer
+        self.resolve = resolve
+        self.locate = locate
+        self.published: dt.date | None = getattr(article.source, "published", None)
+        self.protos: dict[tuple[str, str], _Proto] = {}
+        self.sentences: list[_Sentence] = []
+        self.pending_clues: list[tuple[Clue, int]] = []
+        self.pending_dates: list[tuple[DateHit, int]] = []
+        self.pending_casualties: list[tuple[CasualtyHit, int]] = []
+        self.near: tuple[tuple[float, float], ...] = ()
+        #: Per paragraph, the attack incidents its last trigger sentence spoke of.
+        self.last_attack: dict[int, list[_Proto]] = {}
+        #: Per (paragraph, group), the one named place its last trigger sentence spoke of.
+        self.last_named: dict[tuple[int, str], list[_Proto]] = {}
+
+    # ------------------------------------------------------------------ pass 1
+
+    def _proto(self, group: str, key: str) -> _Proto:
+        p = self.protos.get((group, key))
+        if p is None:
+            p = self.protos[(group, key)] = _Proto(group, key)
+        return p
+
+    def scan(self) -> None:
+        first_in_paragraph: set[int] = set()
+        last_para = None
+        for s in self.article.sentences:
+            if s.paragraph != last_para:
+                first_in_paragraph.add(s.start)
+                last_para = s.paragraph
+        for index, s in enumerate(self.article.sentences):
+            text = s.text
+            if not text.strip() or is_caption(text):
+                continue
+            words = prefixes(text)
+            sent = _Sentence(index, text, s.start, s.end, _segments(text, s.start, words),
+                             getattr(s, "paragraph", 0))
+            self.sentences.append(sent)
+            self._scan_sentence(sent, dateline_end(text) if s.start in first_in_paragraph else 0,
+                                words)
+
+    def _scan_sentence(self, sent: _Sentence, dateline: int, words: frozenset[str]) -> None:
+        text, base = sent.text, sent.start
+        triggers = find_triggers(text, base, words)
+        event_noun = not _EVENT_WORDS.isdisjoint(words) and bool(_EVENT_NOUN.search(text))
+        if not triggers and not event_noun:
+            self._orphan_casualties(sent, words)
+            return
+        mentions = find_mentions(text, self.gaz, base)
+        assign_roles(text, mentions, base, dateline)
+        clues = find_clues(text, base, words)
+        for c in clues:
+            for a, b in c.anchor_spans:
+                for m in mentions:
+                    if m.start < b and a < m.end:
+                        m.role, m.why = "anchor", c.kind
+        for a, b in country_wide(text, base, words):
+            mentions.append(Mention(text[a - base : b - base], a, b, frozenset({"country"}),
+                                    role="incident", why="country-wide",
+                                    unit=1000 + a))
+        units: dict[int, list[Mention]] = {}
+        for m in mentions:
+            if m.role == "incident":
+                m.sentence = sent.index
+                units.setdefault(m.unit, []).append(m)
+        if not triggers:
+            # "his transfer on Tuesday between a courthouse in Rouen and a prison in Évreux":
+            # clues and dates for the article's unplaced attack, if it has one.
+            for c in clues:
+                self.pending_clues.append((c, sent.index))
+            if clues:
+                self.pending_dates.extend(
+                    (d, sent.index) for d in find_dates(text, self.published, base, words))
+            self._orphan_casualties(sent, words)
+            return
+
+        # Each trigger goes to the nearest place of its clause, else to the unplaced incident.
+        links: dict[int, list[_Proto]] = {}
+        for ti, t in enumerate(triggers):
+            seg = _segment_of(sent, t.start)
+            best, best_gap = None, None
+            for members in units.values():
+                if _segment_of(sent, members[0].start) != seg:
+                    continue
+                g = _gap((t.start, t.end), (members[0].start, members[-1].end))
+                if best_gap is None or g < best_gap:
+                    best, best_gap = members, g
+            protos: list[_Proto] = []
+            follow = self.last_named.get((sent.paragraph, t.group))
+            if best is None and not units and follow and not _OTHER.search(
+                    text, sent.segments[seg][0] - base, sent.segments[seg][1] - base):
+                # "La prison de X a été la cible de tirs. Plusieurs impacts de balles ont
+                # été relevés ..." : the next sentence goes on about the same place.
+                protos = list(follow)
+            elif best is None:
+                protos = [self._proto(t.group, UNPLACED)]
+            elif not best[0].foreign:
+                for m in best:
+                    p = self._proto(t.group, _mention_key(m))
+                    if m not in p.mentions:
+                        p.mentions.append(m)
+                    protos.append(p)
+            for p in protos:
+                p.triggers.append((t, sent.index, best is not None))
+            links[ti] = protos
+        named_units = [u for u in units.values() if not u[0].foreign]
+        for group in ("attack", "protest"):
+            linked = [p for ti, ps in links.items() if triggers[ti].group == group for p in ps
+                      if p.key != UNPLACED]
+            if len(named_units) == 1 and linked and len(named_units[0]) == 1:
+                self.last_named[(sent.paragraph, group)] = linked[:1]
+            elif units:
+                self.last_named.pop((sent.paragraph, group), None)
+        attack_protos = [p for ti, ps in links.items() if triggers[ti].group == "attack"
+                         for p in ps]
+        if attack_protos:
+            unique: list[_Proto] = []
+            for p in attack_protos:
+                if all(p is not q for q in unique):
+                    unique.append(p)
+            self.last_attack[sent.paragraph] = unique
+
+        for d in find_dates(text, self.published, base, words):
+            if d.start < base + dateline:
+                continue  # "MARSEILLE, 15 avril (AFP) —" dates the dispatch, not the event
+            ti, weight = self._date_trigger(sent, triggers, d)
+            for p in links.get(ti, []):
+                p.dates.append((d, weight, sent.index))
+        for c in find_casualties(text, base, words):
+            attack = [i for i, t in enumerate(triggers) if t.group == "attack"]
+            if not attack:
+                self.pending_casualties.append((c, sent.index))
+                continue
+            ti = min(attack, key=lambda i: _gap((c.start, c.end),
+                                                (triggers[i].start, triggers[i].end)))
+            for p in links.get(ti, []):
+                p.casualties.append((c, sent.index))
+        for h in find_targets(text, base, words):
+            seg = _segment_of(sent, h.start)
+            near = [i for i, t in enumerate(triggers) if _segment_of(sent, t.start) == seg]
+            if not near:
+                continue
+            ti = min(near, key=lambda i: _gap((h.start, h.end),
+                                              (triggers[i].start, triggers[i].end)))
+            for p in links.get(ti, []):
+                p.targets.append((h, sent.index))
+        for c in clues:
+            seg = _segment_of(sent, c.start)
+            named = any(_segment_of(sent, ms[0].start) == seg and ms[0].why != "country-wide"
+                        and not ms[0].coarse for ms in units.values())
+            if named:
+                continue  # "the prison of Val-de-Reuil, near Rouen": the name is enough
+            ti = min(range(len(triggers)), key=lambda i: _gap(
+                (c.start, c.end), (triggers[i].start, triggers[i].end)))
+            self._proto(triggers[ti].group, UNPLACED).clues.append((c, sent.index))
+
+    def _orphan_casualties(self, sent: _Sentence, words: frozenset[str]) -> None:
+        """Counts in a sentence with no trigger ("Aucun blessé n'est à déplorer.") belong
+        to the attacks of the paragraph's last trigger sentence, else to the article's."""
+        found = find_casualties(sent.text, sent.start, words)
+        if not found:
+            return
+        protos = self.last_attack.get(sent.paragraph)
+        if protos:
+            for p in protos:
+                p.casualties.extend((c, sent.index) for c in found)
+        else:
+            self.pending_casualties.extend((c, sent.index) for c in found)
+
+    def _date_trigger(self, sent: _Sentence, triggers: list[Trigger],
+                      d: DateHit) -> tuple[int, float]:
+        """The trigger a date speaks of, and how sure that link is.
+
+        A date opening the sentence dates its first event ("On Wednesday, guards
+        blocked ..."); elsewhere a time phrase follows what it dates ("an ambush ... a
+        day earlier"), so the nearest trigger before it in the clause wins, then one
+        after it, then any in the sentence.
+        """
+        if _LEAD_IN.match(sent.text[: d.start - sent.start]):
+            return 0, 1.0
+        seg = _segment_of(sent, d.start)
+        before = [i for i, t in enumerate(triggers)
+                  if t.end <= d.start and _segment_of(sent, t.start) == seg]
+        if before:
+            i = before[-1]
+            return i, 1.0 / (1 + (d.start - triggers[i].end) / 60)
+        after = [i for i, t in enumerate(triggers)
+                 if t.start >= d.end and _segment_of(sent, t.start) == seg]
+        if after:
+            i = after[0]
+            return i, 0.4 / (1 + (triggers[i].start - d.end) / 60)
+        i = min(range(len(triggers)), key=lambda k: _gap((d.start, d.end),
+                                                         (triggers[k].start, triggers[k].end)))
+        return i, 0.3 / (1 + _gap((d.start, d.end), (triggers[i].start, triggers[i].end)) / 60)
+
+    # ------------------------------------------------------------------ pass 2
+
+    def build(self) -> list[Incident]:
+        self.scan()
+        unplaced_attack = self.protos.get(("attack", UNPLACED))
+        if unplaced_attack is not None:
+            unplaced_attack.clues.extend(self.pending_clues)
+            for d, si in self.pending_dates:
+                unplaced_attack.dates.append((d, 0.3, si))
+        attack = [p for (g, _), p in self.protos.items() if g == "attack"]
+        if len(attack) == 1:
+            attack[0].casualties.extend(self.pending_casualties)
+        else:
+            # "Nobody was hurt" after a list of attacks speaks of all of them.
+            zeros = [(c, si) for c, si in self.pending_casualties if c.value == 0]
+            for p in attack:
+                p.casualties.extend(zeros)
+
+        # Homonyms are decided by the article's other places ("Saint-Denis" next to
+        # Villepinte is the one in Seine-Saint-Denis): a first resolution gives the points.
+        points = []
+        for proto in self.protos.values():
+            if proto.key != UNPLACED and proto.mentions:
+                place = self.resolve(proto.mentions[0].text, proto.mentions[0].qualifier,
+                                     proto.facility_frame, ())
+                if place.resolved and place.kind in ("commune", "facility"):
+                    points.append((place.lat, place.lon, proto.key))
+
+        resolved: dict[tuple[str, str], Incident] = {}
+        extras: dict[str, dict[str, Any]] = {}
+        for proto in self.protos.values():
+            self.near = tuple(sorted({(la, lo) for la, lo, k in points if k != proto.key}))
+            if proto.mentions and not self._ambiguous(proto.mentions[0].text):
+                self.near = ()
+            made = self._incident(proto)
+            if made is None:
+                continue
+            incident, key, meta = made
+            slot = (proto.group, key)
+            if slot in resolved:
+                self._merge(resolved[slot], incident, extras[resolved[slot].incident_id], meta)
+            else:
+                resolved[slot] = incident
+                extras[incident.incident_id] = meta
+        incidents = self._drop_umbrellas(list(resolved.values()))
+        lead = self._lead_dates()
+        for inc in incidents:
+            meta = extras[inc.incident_id]
+            if inc.event_date is None and inc.primary_type and lead.get(meta["group"]):
+                d, si = lead[meta["group"]]
+                inc.event_date, inc.date_precision = d.date, d.precision
+                meta["inherited_date"] = True
+                self._evidence(inc, "event_date", si)
+            inc.confidence = self._confidence(inc, meta)
+        incidents.sort(key=lambda i: (extras[i.incident_id]["first"],
+                                      extras[i.incident_id]["order"], i.incident_id))
+        return incidents
+
+    def _ambiguous(self, name: str) -> bool:
+        """Whether several communes or facilities bear this name."""
+        hits = self.gaz.lookup(name)
+        return sum(1 for i, _ in hits if self.gaz.records[i][0] in ("commune", "facility")) > 1
+
+    def _lead_dates(self) -> dict[str, tuple[DateHit, int]]:
+        """Per group, the best-supported date: what an incident with no date of its own
+        shares ("Overnight, eight prisons came under attack ... The prison in Toulon ...")."""
+        out: dict[str, tuple[DateHit, int]] = {}
+        for group in ("attack", "protest"):
+            scored: dict[tuple[dt.date, str], float] = {}
+            where: dict[tuple[dt.date, str], tuple[DateHit, int]] = {}
+            for (g, _), p in self.protos.items():
+                if g != group:
+                    continue
+                for d, w, si in p.dates:
+                    k = (d.date, d.precision)
+                    scored[k] = scored.get(k, 0.0) + w
+                    if k not in where or si < where[k][1]:
+                        where[k] = (d, si)
+            if scored:
+                best = max(scored, key=lambda k: (scored[k], -where[k][1]))
+                out[group] = where[best]
+        return out
+
+    def _incident(self, proto: _Proto) -> tuple[Incident, str, dict[str, Any]] | None:
+        if not proto.triggers:
+            return None
+        types = sorted({t.type for t, _, _ in proto.triggers}, key=TYPE_SEVERITY.index)
+        strong = any(t.strong for t, _, _ in proto.triggers)
+        if len(types) > 1 and "attack" in types:
+            types.remove("attack")
+        labels = [h.target for h, _ in proto.targets]
+        if "ambush" in types:
+            labels.append("convoy")
+        if proto.facility_frame:
+            labels.append("prison")
+        target = best_target(labels)
+
+        place: Place | None = None
+        approx: Approx | None = None
+        prison_sentence = None
+        if proto.key == UNPLACED:
+            if proto.clues:
+                approx = combine([c for c, _ in proto.clues], self.locate)
+            if not strong and len({si for _, si, _ in proto.triggers}) < 2 and approx is None:
+                return None  # one vague "attack" with no place is not a reported incident
+            if approx is None:
+                place = self.resolve("France", None, False, ())
+        else:
+            m = proto.mentions[0]
+            want_facility = proto.facility_frame or target == "prison"
+            place = self.resolve(m.text, m.qualifier, want_facility, self.near)
+            if not place.resolved and place.kind is None:
+                return None  # a name the gazetteer half-knew and nobody can place
+            if place.prison_id and not proto.facility_frame and target not in (None, "prison"):
+                # "a residential building of prison guards in Luynes" is not the prison:
+                # the place is the prison's commune.
+                commune = self.gaz.commune_by_insee(place.insee) if place.insee else None
+                if commune is not None:
+                    place = commune
+            if place.prison_id:
+                target = target or "prison"
+                prison_sentence = next((mm.sentence for mm in proto.mentions), None)
+
+        inc = Incident(incident_id="", types=types, primary_type=primary_type(types),
+                       target=target or ("prison" if place and place.prison_id else None))
+        if approx is not None:
+            inc.place = approx.description
+            inc.lat, inc.lon, inc.radius_km = approx.lat, approx.lon, approx.radius_km
+            inc.geo_precision = "approximate"
+            key = UNPLACED
+            near = nearest_commune(self.gaz, approx.lat, approx.lon)
+            if near is not None:
+                inc.department, inc.region = near.department, near.region
+        else:
+            assert place is not None
+            self._fill_place(inc, place)
+            if place.kind == "facility" and place.insee:
+                commune = self.gaz.commune_by_insee(place.insee)
+                inc.commune = commune.name if commune is not None else None
+            key = self._place_key(place, proto.key)
+        inc.incident_id = hashlib.sha1(
+            f"{self.article.id}|{proto.group}|{key}".encode()
+        ).hexdigest()[:16]
+        source = self.article.source
+        inc.sources = [source]
+        inc.first_reported = getattr(source, "published", None)
+        inc.article = getattr(source, "article", None) or getattr(self.article, "stem", None)
+
+        # Date: the best-supported of this place's own dates.
+        if proto.dates:
+            scored: dict[tuple[dt.date, str], float] = {}
+            where: dict[tuple[dt.date, str], int] = {}
+            for d, w, si in proto.dates:
+                k = (d.date, d.precision)
+                scored[k] = scored.get(k, 0.0) + w
+                where.setdefault(k, si)
+            best = max(scored, key=lambda k: (scored[k], -where[k]))
+            inc.event_date, inc.date_precision = best
+            self._evidence(inc, "event_date", where[best])
+
+        for fld in ("killed", "injured"):
+            values = [(c.value, si) for c, si in proto.casualties if c.field == fld]
+            if values:
+                value, si = max(values)
+                setattr(inc, fld, value)
+                self._evidence(inc, fld, si)
+
+        if approx is not None:
+            for c, si in proto.clues:
+                if c in approx.clues:
+                    self._evidence(inc, "place", si)
+        else:
+            for si in sorted({mm.sentence for mm in proto.mentions if mm.sentence >= 0}):
+                self._evidence(inc, "place", si)
+        if proto.key == UNPLACED and approx is None:
+            for si in sorted({si for _, si, d in proto.triggers if d})[:3]:
+                self._evidence(inc, "place", si)
+        for si in sorted({si for _, si, _ in proto.triggers}):
+            self._evidence(inc, "types", si)
+        if inc.target:
+            hit = next((si for h, si in proto.targets if h.target == inc.target), None)
+            if hit is None:
+                hit = next((mm.sentence for mm in proto.mentions), None)
+            if hit is None and proto.triggers:
+                hit = proto.triggers[0][1]
+            if hit is not None and hit >= 0:
+                self._evidence(inc, "target", hit)
+        if inc.prison_id and prison_sentence is not None and prison_sentence >= 0:
+            self._evidence(inc, "prison_id", prison_sentence)
+
+        meta = {
+            "order": min((mm.start for mm in proto.mentions), default=10**9),
+            "group": proto.group,
+            "strong": strong,
+            "direct": any(d for _, _, d in proto.triggers),
+            "first": min(si for _, si, _ in proto.triggers),
+            "sentences": {si for _, si, _ in proto.triggers},
+            "inherited_date": False,
+        }
+        return inc, key, meta
+
+    @staticmethod
+    def _fill_place(inc: Incident, place: Place) -> None:
+        inc.place = place.name or place.query
+        inc.lat, inc.lon = place.lat, place.lon
+        inc.department, inc.region = place.department, place.region
+        inc.prison_id = place.prison_id
+        inc.insee = place.insee
+        if place.kind == "commune":
+            inc.commune = place.name
+        kind_precision = {"facility": "facility", "commune": "commune",
+                          "department": "department", "region": "region", "country": "country"}
+        precision = place.precision or kind_precision.get(place.kind or "", "country")
+        inc.geo_precision = precision if precision in KIND_RANK or precision == "approximate" \
+            else "country"
+        inc.radius_km = place.radius_km
+        if not place.resolved:
+            inc.geo_precision = "country"
+        if inc.geo_precision == "country":
+            inc.lat = inc.lon = None  # a country is never a point on the map
+
+    @staticmethod
+    def _place_key(place: Place, fallback: str) -> str:
+        if place.prison_id:
+            return f"prison:{place.prison_id}"
+        if place.kind == "country":
+            return UNPLACED
+        if place.insee:
+            return f"insee:{place.insee}"
+        if place.resolved:
+            return f"{place.kind}:{place.department_code}:{fold(place.name or '')}"
+        return f"name:{fallback}"
+
+    def _evidence(self, inc: Incident, fld: str, sentence_index: int) -> None:
+        s = self.article.sentences[sentence_index]
+        if any(e.field == fld and e.start == s.start for e in inc.evidence):
+            return
+        inc.evidence.append(Evidence(fld, s.text, self.article.id, s.start, s.end))
+
+    @staticmethod
+    def _merge(into: Incident, other: Incident, meta: dict[str, Any],
+               other_meta: dict[str, Any]) -> None:
+        """Two names for one place ("Aix-en-Provence" and "Luynes"): one incident."""
+        types = sorted(set(into.types) | set(other.types), key=TYPE_SEVERITY.index)
+        if len(types) > 1 and "attack" in types:
+            types.remove("attack")
+        into.types, into.primary_type = types, primary_type(types)
+        into.target = best_target([t for t in (into.target, other.target) if t])
+        for fld in ("killed", "injured"):
+            a, b = getattr(into, fld), getattr(other, fld)
+            if b is not None and (a is None or b > a):
+                setattr(into, fld, b)
+        if into.event_date is None and other.event_date is not None:
+            into.event_date, into.date_precision = other.event_date, other.date_precision
+        seen = {(e.field, e.start) for e in into.evidence}
+        into.evidence.extend(e for e in other.evidence if (e.field, e.start) not in seen)
+        meta["strong"] = meta["strong"] or other_meta["strong"]
+        meta["direct"] = meta["direct"] or other_meta["direct"]
+        meta["first"] = min(meta["first"], other_meta["first"])
+        meta["order"] = min(meta["order"], other_meta["order"])
+        meta["sentences"] = meta["sentences"] | other_meta["sentences"]
+
+    @staticmethod
+    def _drop_umbrellas(incidents: list[Incident]) -> list[Incident]:
+        """A country/region/department-wide incident that finer incidents of the same
+        group fall inside is their summary ("eight prisons across France"), not another."""
+        order = {"facility": 0, "commune": 1, "approximate": 2, "department": 3,
+                 "region": 4, "country": 5}
+        keep = []
+        groups = {i.incident_id: ("protest" if i.primary_type == "protest" else "attack")
+                  for i in incidents}
+        for inc in incidents:
+            level = order.get(inc.geo_precision, 5)
+            covered = False
+            if level >= 3:
+                for other in incidents:
+                    if other is inc or groups[other.incident_id] != groups[inc.incident_id]:
+                        continue
+                    if order.get(other.geo_precision, 5) >= level:
+                        continue
+                    if inc.geo_precision == "country" or (
+                        inc.geo_precision == "region" and other.region == inc.region
+                    ) or (inc.geo_precision == "department"
+                          and other.department == inc.department):
+                        covered = True
+                        break
+            if not covered:
+                keep.append(inc)
+        return keep
+
+    @staticmethod
+    def _confidence(inc: Incident, meta: dict[str, Any]) -> float:
+        """See docs/extraction.md: a sum of evidence strengths, clipped to [0.05, 0.95]."""
+        score = 0.35
+        if meta["strong"]:
+            score += 0.2
+        if meta["direct"]:
+            score += 0.1
+        score += {"facility": 0.15, "commune": 0.1, "approximate": 0.05,
+                  "department": 0.0, "region": -0.05, "country": -0.1}.get(inc.geo_precision, 0)
+        if inc.prison_id:
+            score += 0.05
+        if inc.date_precision == "day" and not meta["inherited_date"]:
+            score += 0.1
+        elif inc.event_date is None:
+            score -= 0.05
+        if len(meta["sentences"]) >= 2:
+            score += 0.05
+        return round(min(0.95, max(0.05, score)), 2)
+
+
+_GRID: dict[int, dict[tuple[int, int], list[int]]] = {}
+_NEAREST: dict[tuple[int, float, float], Place | None] = {}
+
+
+def nearest_commune(gaz: Any, lat: float, lon: float) -> Place | None:
+    """The gazetteer commune nearest a point (its department and region describe an
+    approximate incident). A 0.25-degree grid, built once per gazetteer."""
+    grid = _GRID.get(id(gaz))
+    if grid is None:
+        grid = {}
+        for i, rec in enumerate(gaz.records):
+            if rec[0] == "commune" and rec[2] is not None:
+                grid.setdefault((int(rec[2] * 4), int(rec[3] * 4)), []).append(i)
+        _GRID[id(gaz)] = grid
+    key = (id(gaz), round(lat, 4), round(lon, 4))
+    if key in _NEAREST:
+        return _NEAREST[key]
+    cy, cx = int(lat * 4), int(lon * 4)
+    best = None
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            for i in grid.get((cy + dy, cx + dx), ()):
+                rec = gaz.records[i]
+                d = (rec[2] - lat) ** 2 + ((rec[3] - lon) * 0.66) ** 2
+                if best is None or d < best[0]:
+                    best = (d, i)
+    place = gaz.place(best[1]) if best else None
+    if len(_NEAREST) > 10_000:
+        _NEAREST.clear()
+    _NEAREST[key] = place
+    return place

@@ -1,0 +1,292 @@
+"""Relative places: "about 85 miles northwest of Paris", "between Rouen and Évreux",
+"near Val-de-Reuil", "south of Paris", "à 30 km au nord de Lyon".
+
+Each clue names one or two anchor places and says where the incident is relative to
+them. `combine` turns the clues of one incident into a single approximate point
+with an uncertainty radius, using the most specific clue and letting the others
+narrow it down when they agree.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from geopy.distance import distance as geo_distance
+
+from geo.extract.gate import gate, has_digit, prefixes
+from geo.extract.numbers import NUMBER, parse_number
+
+_F = re.IGNORECASE | re.UNICODE
+
+BEARINGS: dict[str, float] = {
+    "north": 0, "north-northeast": 22.5, "northeast": 45, "east-northeast": 67.5, "east": 90,
+    "east-southeast": 112.5, "southeast": 135, "south-southeast": 157.5, "south": 180,
+    "south-southwest": 202.5, "southwest": 225, "west-southwest": 247.5, "west": 270,
+    "west-northwest": 292.5, "northwest": 315, "north-northwest": 337.5,
+    "nord": 0, "nord-est": 45, "est": 90, "sud-est": 135, "sud": 180, "sud-ouest": 225,
+    "ouest": 270, "nord-ouest": 315,
+}
+_EN_DIR = (r"(?:north|south|east|west)(?:[- ]?(?:north|south)?[- ]?(?:east|west))?")
+_FR_DIR = r"(?:nord|sud)(?:-(?:est|ouest))?|est|ouest"
+_CAP = (r"(?-i:[A-ZÀ-ÖØ-Þ])[\w'’-]*(?:\s+(?:(?:de|du|des|la|le|les|sur|en|lès)\s+)?"
+        r"(?-i:[A-ZÀ-ÖØ-Þ])[\w'’-]*){0,3}")
+_PLACE = rf"(?:the\s+(?:city|town|village|commune)\s+of\s+)?(?P<place>{_CAP})"
+_PLACE_FR = rf"(?:la\s+(?:ville|commune)\s+d['’e]\s*)?(?P<place>{_CAP})"
+_OF_FR = r"(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])"
+_APPROX = (r"(?:(?:about|some|roughly|around|nearly|almost|approximately|just\s+over|"
+           r"more\s+than|less\s+than|over|under|environ|quelque|quelques|près\s+de|"
+           r"moins\s+de|plus\s+de)\s+)?")
+_UNIT = r"(?P<u>miles?|mi|km|kilomet(?:er|re)s?|kilomètres?)"
+
+_CLUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("distance", re.compile(
+        rf"\b{_APPROX}(?P<n>{NUMBER})\s*(?:de\s+)?{_UNIT}\s+(?:\([^)]{{0,40}}\)\s+)?"
+        rf"(?:(?P<dir>{_EN_DIR})\s+(?:of|from)|from|outside(?:\s+of)?|away\s+from)\s+{_PLACE}",
+        _F)),
+    ("distance", re.compile(
+        rf"\bà\s+{_APPROX}(?P<n>{NUMBER})\s*(?:de\s+)?{_UNIT}\s+(?:\([^)]{{0,40}}\)\s+)?"
+        rf"(?:(?:au|à\s+l['’])\s*(?P<dir>{_FR_DIR})\s+)?{_OF_FR}{_PLACE_FR}", _F)),
+    ("between", re.compile(
+        rf"\bbetween\s+(?:(?:an?|the)\s+(?-i:[a-z-]+\s+){{0,3}}?(?:in|at|of)\s+)?(?P<a>{_CAP})\s+"
+        rf"and\s+(?:(?:an?|the)\s+(?-i:[a-z-]+\s+){{0,3}}?(?:in|at|of)\s+)?(?P<b>{_CAP})", _F)),
+    ("between", re.compile(
+        rf"\bentre\s+(?:(?:la|le|les|l['’]|une?)\s*(?-i:[a-zà-ÿ'-]+\s+){{0,3}}?"
+        rf"(?:de|d['’]|à|du)\s*)?(?P<a>{_CAP})\s+et\s+(?:(?:la|le|les|l['’]|une?)\s*"
+        rf"(?-i:[a-zà-ÿ'-]+\s+){{0,3}}?(?:de|d['’]|à|du)\s*)?(?P<b>{_CAP})", _F)),
+    ("near", re.compile(
+        rf"\b(?:near|close\s+to|just\s+outside(?:\s+of)?|outside(?:\s+of)?|on\s+the\s+outskirts\s+"
+        rf"of|in\s+the\s+suburbs\s+of|not\s+far\s+from|in\s+the\s+vicinity\s+of)\s+{_PLACE}", _F)),
+    ("near", re.compile(
+        rf"\b(?:près|non\s+loin|aux\s+abords|à\s+proximité|dans\s+la\s+banlieue|en\s+périphérie|"
+        rf"aux\s+portes|à\s+la\s+sortie)\s+{_OF_FR}{_PLACE_FR}", _F)),
+    ("direction", re.compile(rf"\b(?P<dir>{_EN_DIR})\s+of\s+{_PLACE}", _F)),
+    ("direction", re.compile(
+        rf"\b(?:au|à\s+l['’])\s*(?P<dir>{_FR_DIR})\s+{_OF_FR}{_PLACE_FR}", _F)),
+)
+
+#: How far "south of Paris" puts the point, and its radius, in km.
+DIRECTION_ONLY_KM = 25.0
+#: Radius of "near X" in km.
+NEAR_KM = 10.0
+#: A stated distance is rounded and often a road distance: its radius is this share.
+DISTANCE_SHARE = 0.2
+#: Half-width of a compass direction's sector (8-wind rose), degrees.
+SECTOR_DEG = 22.5
+
+
+_NEEDS: dict[str, frozenset[str]] = {
+    "distance": gate("miles", "mile", "mi", "km", "kilometers", "kilometres", "kilomètres"),
+    "between": gate("between", "entre"),
+    "near": gate("near", "close", "outside", "outskirts", "suburbs", "far", "vicinity", "près",
+                 "loin", "abords", "proximité", "banlieue", "périphérie", "portes", "sortie"),
+    "direction": gate("north", "south", "east", "west", "northeast", "northwest", "southeast",
+                      "southwest", "nord", "sud", "est", "ouest"),
+}
+_NUMBER_WORDS = gate(
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
+    "ninety", "hundred", "dozen", "couple", "une", "un", "deux", "trois", "quatre", "cinq",
+    "sept", "huit", "neuf", "dix", "douze", "quinze", "vingt", "trente", "quarante",
+    "cinquante", "soixante", "cent", "dizaine", "douzaine", "quinzaine", "vingtaine",
+    "trentaine", "quarantaine", "cinquantaine", "soixantaine", "centaine",
+)
+
+
+@dataclass(frozen=True)
+class Clue:
+    """A relative-place clue: its kind, anchor names and parameters, article offsets."""
+
+    kind: str  # distance, between, near, direction
+    anchors: tuple[str, ...]
+    anchor_spans: tuple[tuple[int, int], ...]
+    start: int
+    end: int
+    km: float | None = None
+    bearing: float | None = None
+    text: str = ""
+
+
+def _bearing(word: str | None) -> float | None:
+    if not word:
+        return None
+    w = re.sub(r"\s+", "-", word.lower())
+    if w in BEARINGS:
+        return BEARINGS[w]
+    return BEARINGS.get(w.replace("-", ""))
+
+
+def _clean_anchor(name: str, start: int) -> tuple[str, int, int]:
+    """Drop a possessive and trailing punctuation from an anchor name."""
+    name = re.sub(r"['’]s$", "", name.rstrip(".,;:"))
+    return name, start, start + len(name)
+
+
+def find_clues(text: str, base: int = 0, words: frozenset[str] | None = None) -> list[Clue]:
+    """Relative-place clues in one sentence, offsets shifted by `base`."""
+    clues: list[Clue] = []
+    taken: list[tuple[int, int]] = []
+    words = prefixes(text) if words is None else words
+    digit = has_digit(text)
+    for kind, rx in _CLUES:
+        if _NEEDS[kind].isdisjoint(words) or (kind == "distance" and not digit
+                                               and _NUMBER_WORDS.isdisjoint(words)):
+            continue
+        for m in rx.finditer(text):
+            s, e = m.span()
+            if any(a < e and s < b for a, b in taken):
+                continue
+            groups = ("a", "b") if kind == "between" else ("place",)
+            anchors, spans = [], []
+            for g in groups:
+                name, a, b = _clean_anchor(m.group(g), m.start(g))
+                anchors.append(name)
+                spans.append((base + a, base + b))
+            km = None
+            if kind == "distance":
+                n = parse_number(m.group("n"))
+                if n is None or n <= 0:
+                    continue
+                unit = m.group("u").lower()
+                km = float(n) * (1.609344 if unit.startswith("mi") else 1.0)
+            bearing = _bearing(m.groupdict().get("dir"))
+            if kind == "direction" and bearing is None:
+                continue
+            taken.append((s, e))
+            clues.append(Clue(kind, tuple(anchors), tuple(spans), base + s, base + e, km,
+                              bearing, m.group(0)))
+    clues.sort(key=lambda c: c.start)
+    return clues
+
+
+# --- Geometry ------------------------------------------------------------------------
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Approx:
+    """An approximate incident point: where, how uncertain, from which clues."""
+
+    lat: float
+    lon: float
+    radius_km: float
+    clues: tuple[Clue, ...]
+    description: str
+
+
+def haversine(a: Point, b: Point) -> float:
+    p1, p2 = math.radians(a[0]), math.radians(b[0])
+    dp, dl = p2 - p1, math.radians(b[1] - a[1])
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 12742.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def initial_bearing(a: Point, b: Point) -> float:
+    p1, p2 = math.radians(a[0]), math.radians(b[0])
+    dl = math.radians(b[1] - a[1])
+    y = math.sin(dl) * math.cos(p2)
+    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
+    return (math.degrees(math.atan2(y, x)) + 360) % 360
+
+
+def destination(a: Point, bearing: float, km: float) -> Point:
+    d = geo_distance(kilometers=km).destination(a, bearing)
+    return (d.latitude, d.longitude)
+
+
+def _angle_diff(a: float, b: float) -> float:
+    return abs((a - b + 180) % 360 - 180)
+
+
+@dataclass(frozen=True)
+class _Region:
+    """One clue as geometry: a disc, or a segment (between A and B), plus its test."""
+
+    center: Point
+    radius: float
+    clue: Clue
+    segment: tuple[Point, Point] | None = None
+    anchor: Point | None = None
+
+    def admits(self, p: Point, strict: bool = True) -> bool:
+        """Whether a point agrees with this clue (direction and, if strict, distance)."""
+        c = self.clue
+        if self.anchor is not None and c.bearing is not None:
+            if _angle_diff(initial_bearing(self.anchor, p), c.bearing) > SECTOR_DEG:
+                return False
+            if strict and c.km is not None:
+                d = haversine(self.anchor, p)
+                return 0.5 * c.km <= d <= 1.5 * c.km
+            return True
+        if strict:
+            return haversine(self.center, p) <= 2 * self.radius
+        return True
+
+
+def _region(clue: Clue, points: list[Point]) -> _Region | None:
+    if clue.kind == "between":
+        a, b = points
+        mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+        return _Region(mid, max(haversine(a, b) / 2, 2.0), clue, segment=(a, b))
+    anchor = points[0]
+    if clue.kind == "near":
+        return _Region(anchor, NEAR_KM, clue)
+    if clue.kind == "distance" and clue.km is not None:
+        if clue.bearing is None:  # "20 km from X": a ring, drawn as a disc
+            return _Region(anchor, clue.km, clue)
+        point = destination(anchor, clue.bearing, clue.km)
+        return _Region(point, max(clue.km * DISTANCE_SHARE, 3.0), clue, anchor=anchor)
+    if clue.kind == "direction" and clue.bearing is not None:
+        point = destination(anchor, clue.bearing, DIRECTION_ONLY_KM)
+        return _Region(point, DIRECTION_ONLY_KM, clue, anchor=anchor)
+    return None
+
+
+def combine(clues: list[Clue], locate: Callable[[str], Point | None]) -> Approx | None:
+    """One point for an incident from its clues; None when no anchor can be placed.
+
+    The most specific clue (smallest radius) is the base. A route ("between A and B")
+    is sampled along its length and the samples the other clues agree with are kept
+    (direction sector, then distance within +-50 %, which news rounding and road
+    distances need): their middle is the point. Discs keep the smallest.
+    """
+    regions: list[_Region] = []
+    for clue in clues:
+        pts = [locate(a) for a in clue.anchors]
+        if any(p is None for p in pts):
+            continue
+        r = _region(clue, [p for p in pts if p is not None])
+        if r is not None:
+            regions.append(r)
+    if not regions:
+        return None
+    regions.sort(key=lambda r: r.radius)
+    route = next((r for r in regions if r.segment is not None), None)
+    used = [regions[0]]
+    if route is not None:
+        (a, b), others = route.segment, [r for r in regions if r is not route]  # type: ignore[misc]
+        samples = [(a[0] + (b[0] - a[0]) * t / 40, a[1] + (b[1] - a[1]) * t / 40)
+                   for t in range(41)]
+        kept = samples
+        for strict in (True, False):
+            cand = [p for p in samples if all(o.admits(p, strict) for o in others)]
+            if cand:
+                kept = cand
+                used = [route, *(o for o in others)]
+                break
+        else:
+            used = [route]
+        lat = sum(p[0] for p in kept) / len(kept)
+        lon = sum(p[1] for p in kept) / len(kept)
+        extent = haversine(kept[0], kept[-1]) / 2
+        radius = max(extent, 3.0)
+    else:
+        base = regions[0]
+        lat, lon = base.center
+        radius = base.radius
+    description = "; ".join(r.clue.text for r in used)
+    return Approx(round(lat, 5), round(lon, 5), round(radius, 1),
+                  tuple(r.clue for r in used), description)
