@@ -1,0 +1,123 @@
+"""Articles -> extract -> geocode, for one file or a folder.
+
+The store's ingest calls these functions one stage at a time (fingerprint, load,
+extract) so it can skip unchanged or duplicate files before paying for
+extraction and geocoding. They are looked up on this module at call time, which
+also lets tests substitute a stage.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from geo.errors import ArticleError, GeoError
+from geo.model import Incident
+
+if TYPE_CHECKING:
+    from geo.articles import Article
+
+
+@dataclass
+class ArticleResult:
+    """One article and the incidents extracted from it."""
+
+    path: Path
+    article: Article
+    incidents: list[Incident]
+
+
+def expand_paths(items: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[ArticleError]]:
+    """Article files under files/folders (sorted, de-duplicated), and the missing items.
+
+    A missing item is returned as an error rather than raised, so that one typo
+    in a list of folders does not prevent ingesting the others.
+    """
+    from geo.articles import iter_article_paths
+
+    found: dict[Path, None] = {}
+    errors: list[ArticleError] = []
+    for item in items:
+        try:
+            for path in iter_article_paths([item]):
+                found.setdefault(path, None)
+        except ArticleError as exc:
+            errors.append(exc)
+    return sorted(found), errors
+
+
+def fingerprint(path: Path) -> str:
+    """Hash of the file's bytes and its sidecar's: an edited sidecar is a change too."""
+    from geo.articles import sidecar_path
+
+    digest = hashlib.sha256()
+    try:
+        digest.update(path.read_bytes())
+        meta = sidecar_path(path)
+        digest.update(b"\0sidecar\0")
+        if meta.exists():
+            digest.update(meta.read_bytes())
+    except OSError as exc:
+        raise ArticleError(path, f"cannot read: {exc.strerror or exc}") from exc
+    return digest.hexdigest()[:32]
+
+
+def load(path: Path) -> Article:
+    """Read and clean one article (ArticleError naming the file otherwise)."""
+    from geo.articles import load_article
+
+    return load_article(path)
+
+
+def make_geocoder() -> Any:
+    """The default geocoder (gazetteer + cache, online providers from GEO_ONLINE)."""
+    from geo.geocoder import Geocoder
+
+    return Geocoder()
+
+
+def extract(article: Article, geocoder: Any) -> list[Incident]:
+    """The article's incidents, each stamped with the article as its one source."""
+    from geo.extract import extract_incidents
+
+    return [stamp(inc, article) for inc in extract_incidents(article, geocoder)]
+
+
+def stamp(incident: Incident, article: Article) -> Incident:
+    """Make sure the incident's sources name this article (the merge counts articles)."""
+    sources = incident.sources or [article.source]
+    sources = [
+        dataclasses.replace(s, article_id=s.article_id or article.id,
+                            article=s.article or article.stem)
+        for s in sources
+    ]
+    return dataclasses.replace(
+        incident, sources=sources, article=incident.article or article.stem
+    )
+
+
+def process_file(path: str | os.PathLike[str], geocoder: Any = None) -> ArticleResult:
+    """Load, extract and geocode one file."""
+    path = Path(path)
+    article = load(path)
+    return ArticleResult(path, article, extract(article, geocoder or make_geocoder()))
+
+
+def process_paths(
+    items: Iterable[str | os.PathLike[str]], geocoder: Any = None
+) -> Iterator[ArticleResult | GeoError]:
+    """Every article under files/folders; a bad file yields its error and the loop goes on."""
+    paths, errors = expand_paths(items)
+    yield from errors
+    for path in paths:
+        try:
+            if geocoder is None:
+                geocoder = make_geocoder()
+            yield process_file(path, geocoder)
+        except GeoError as exc:
+            yield exc

@@ -1,0 +1,96 @@
+"""The pipeline stages the store's ingest calls: paths, fingerprint, load, extract."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from geo import pipeline
+from geo.errors import ArticleError
+from geo.model import Incident, Source
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GEO_OFFLINE", "1")
+    monkeypatch.setenv("GEO_CACHE", str(tmp_path / "geocache.sqlite"))
+
+
+@pytest.fixture(scope="module")
+def geocoder() -> Iterator[Any]:
+    """The real geocoder, offline (no provider), loaded once for the module."""
+    from geo.geocoder import Geocoder
+
+    g = Geocoder(online=[])
+    yield g
+    g.close()
+
+
+def test_seed_articles_give_incidents_that_name_their_article(geocoder: object) -> None:
+    assert SEEDS, "seeds/ has no article"
+    total = 0
+    for path in SEEDS:
+        result = pipeline.process_file(path, geocoder)
+        assert result.path == path and result.article.stem == path.stem
+        for inc in result.incidents:
+            assert [s.article_id for s in inc.sources] == [result.article.id]
+            assert inc.sources[0].article == path.stem and inc.article == path.stem
+            assert inc.incident_id
+        total += len(result.incidents)
+        # deterministic: the same file gives the same incidents
+        assert pipeline.process_file(path, geocoder).incidents == result.incidents
+    assert total > 0
+
+
+def test_fingerprint_covers_the_file_and_its_sidecar(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    shutil.copy(SEEDS[0], article)
+    first = pipeline.fingerprint(article)
+    assert pipeline.fingerprint(article) == first
+    sidecar = tmp_path / "a.meta.json"
+    sidecar.write_text('{"source": "Le Monde"}', "utf-8")
+    with_sidecar = pipeline.fingerprint(article)
+    assert with_sidecar != first
+    sidecar.write_text('{"source": "Libération"}', "utf-8")
+    assert pipeline.fingerprint(article) != with_sidecar
+    article.write_text(article.read_text("utf-8") + "\nOne more line.", "utf-8")
+    assert pipeline.fingerprint(article) not in (first, with_sidecar)
+    with pytest.raises(ArticleError, match=r"nothing\.txt: cannot read"):
+        pipeline.fingerprint(tmp_path / "nothing.txt")
+
+
+def test_expand_paths_sorts_dedupes_and_reports_missing_items(tmp_path: Path) -> None:
+    for name in ("b.html", "a.txt", "a.meta.json", "notes.csv"):
+        (tmp_path / name).write_text("x", "utf-8")
+    paths, missing = pipeline.expand_paths([tmp_path, tmp_path / "a.txt", tmp_path / "gone"])
+    assert paths == [tmp_path / "a.txt", tmp_path / "b.html"]
+    assert [(Path(e.path).name, e.cause) for e in missing] == [("gone", "no such file or folder")]
+
+
+def test_process_paths_goes_on_after_a_bad_file(tmp_path: Path, geocoder: object) -> None:
+    shutil.copy(SEEDS[-1], tmp_path / "b_good.txt")
+    (tmp_path / "a_empty.txt").write_text("", "utf-8")
+    (tmp_path / "c_binary.txt").write_bytes(bytes(range(256)) * 20)
+    out = list(pipeline.process_paths([tmp_path], geocoder))
+    assert len(out) == 3
+    assert isinstance(out[0], ArticleError) and "a_empty.txt" in str(out[0])
+    assert isinstance(out[1], pipeline.ArticleResult) and out[1].incidents
+    assert isinstance(out[2], ArticleError) and "c_binary.txt" in str(out[2])
+
+
+def test_stamp_names_the_article_in_every_source() -> None:
+    src = Source("Le Monde", article_id="abc", article="a")
+    article = SimpleNamespace(id="abc", stem="a", source=src)
+    bare = pipeline.stamp(Incident("x"), article)
+    assert bare.sources == [src] and bare.article == "a"
+    partial = pipeline.stamp(Incident("y", sources=[Source("AFP")], article="given"), article)
+    assert partial.sources == [Source("AFP", article_id="abc", article="a")]
+    assert partial.article == "given"
