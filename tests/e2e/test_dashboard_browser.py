@@ -33,6 +33,12 @@ def open_app(p: Page, server: Server, query: str = "") -> None:
 
 
 def map_frame(p: Page):
+    """The map's iframe, once the rerun is over: while Streamlit reruns, the stale
+    map element and its replacement can briefly both be in the page."""
+    p.page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=TIMEOUT_MS)
+    p.page.wait_for_function(
+        f"document.querySelectorAll({MAP_FRAME!r}).length === 1", timeout=TIMEOUT_MS)
     return p.page.frame_locator(MAP_FRAME)
 
 
