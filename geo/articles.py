@@ -12,15 +12,15 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ftfy
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 from markdown_it import MarkdownIt
 
-from geo.errors import ArticleError, MetadataError
+from geo.errors import ArticleError, GeoError, MetadataError
 from geo.model import Source
 
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown")
@@ -32,7 +32,14 @@ MAX_SIDECAR_BYTES = 256 * 1024
 
 
 def max_article_bytes() -> int:
-    return int(os.environ.get("GEO_MAX_ARTICLE_BYTES", DEFAULT_MAX_BYTES))
+    """GEO_MAX_ARTICLE_BYTES, or 5 MB; a clear error rather than a traceback on a typo."""
+    raw = os.environ.get("GEO_MAX_ARTICLE_BYTES", "").strip()
+    if not raw:
+        return DEFAULT_MAX_BYTES
+    try:
+        return int(raw)
+    except ValueError:
+        raise GeoError(f"GEO_MAX_ARTICLE_BYTES={raw!r}: expected a number of bytes") from None
 
 
 @dataclass(frozen=True)
@@ -202,6 +209,8 @@ _BLOCK_TAGS = (
     "blockquote", "article", "section", "main", "pre", "table", "dd", "dt", "hr",
 )
 _BLOCK_BREAK = "\ue000"  # a private-use character: never whitespace, never in news
+#: The string types `get_text()` keeps by default.
+_TEXT_TYPES = (NavigableString, CData)
 _markdown = MarkdownIt("commonmark")
 
 
@@ -209,16 +218,31 @@ def html_to_text(html: str) -> str:
     """Visible text of an HTML page, one paragraph per block element.
 
     Scripts, styles, navigation and figure captions are dropped: they are never
-    part of the story and captions would create false incident places.
+    part of the story and captions would create false incident places. One
+    iterative walk of the tree, in linear time however deep a hostile page nests
+    its elements (bs4's insert_before/after are linear in the depth).
     """
     soup = BeautifulSoup(html, "lxml")
-    for tag in soup.find_all(_DROP_TAGS):
-        tag.decompose()
-    # Line breaks inside a block are soft in HTML; only block edges split paragraphs.
-    for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert_before(_BLOCK_BREAK)
-        tag.insert_after(_BLOCK_BREAK)
-    text = re.sub(r"\s+", " ", soup.get_text())
+    parts: list[str] = []
+    stack: list[tuple[Iterator[PageElement], bool]] = [(iter(soup.contents), False)]
+    while stack:
+        children, block = stack[-1]
+        node = next(children, None)
+        if node is None:
+            stack.pop()
+            if block:  # only block edges split paragraphs
+                parts.append(_BLOCK_BREAK)
+        elif isinstance(node, Tag):
+            if node.name in _DROP_TAGS:
+                continue
+            is_block = node.name in _BLOCK_TAGS
+            if is_block:
+                parts.append(_BLOCK_BREAK)
+            stack.append((iter(node.contents), is_block))
+        elif type(node) in _TEXT_TYPES:  # not comments, doctypes, CDATA-like script text
+            parts.append(str(node))
+    # Line breaks inside a block are soft in HTML.
+    text = re.sub(r"\s+", " ", "".join(parts))
     return re.sub(rf"\s*{_BLOCK_BREAK}[\s{_BLOCK_BREAK}]*", "\n\n", text).strip()
 
 
@@ -344,6 +368,9 @@ _ABBREVIATIONS = frozenset(
     av bd blvd fig art al approx dept n°""".split()
 )
 _SENTENCE_END = re.compile(r"[.!?…]+[\"”»’')\]]*(?=\s+|$)")
+_NEXT_CHAR = re.compile(r"\s*(\S?)")
+#: An abbreviation is a short token: the look-back for one needs no more than this.
+_TOKEN_WINDOW = 40
 
 
 def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
@@ -356,13 +383,16 @@ def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
     begin = 0
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
-        word = re.search(r"([\w.°]+)\.$", text[begin : match.start() + 1])
+        # Bounded look-back and look-ahead: slicing to the end of the text for every
+        # full stop made a long article quadratic.
+        window = text[max(begin, match.start() - _TOKEN_WINDOW) : match.start() + 1]
+        word = re.search(r"([\w.°]+)\.$", window)
         if match.group().startswith(".") and word:
             token = word.group(1).lower()
             if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
                 continue
-        rest = text[end:].lstrip()
-        if rest and rest[0].islower():
+        following = _NEXT_CHAR.match(text, end).group(1)
+        if following and following.islower():
             continue  # "… the U.S. military" or an ellipsis inside a sentence
         spans.append((begin, end))
         begin = end
@@ -399,18 +429,28 @@ def load_article(path: str | os.PathLike[str], *, today: dt.date | None = None) 
         raise ArticleError(
             path, f"unsupported file type (expected one of {', '.join(ARTICLE_SUFFIXES)})"
         )
+    check_size(path)
     try:
-        size = path.stat().st_size
-        limit = max_article_bytes()
-        if size > limit:
-            raise ArticleError(
-                path, f"too large ({size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB)"
-            )
         raw = path.read_bytes()
     except OSError as exc:
         raise ArticleError(path, f"cannot read: {exc.strerror or exc}") from exc
     meta = read_sidecar(path)
     return article_from_bytes(raw, path, meta, today=today)
+
+
+def check_size(path: Path) -> int:
+    """The file's size; ArticleError before anything reads a file over the limit
+    (a multi-gigabyte file named .txt must not be loaded into memory)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ArticleError(path, f"cannot read: {exc.strerror or exc}") from exc
+    limit = max_article_bytes()
+    if size > limit:
+        raise ArticleError(
+            path, f"too large ({size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB)"
+        )
+    return size
 
 
 def article_from_bytes(

@@ -11,6 +11,7 @@
 | GEO_OFFLINE | 1: no request to any host but the app's own (geocoders and map tiles) | 0 |
 | GEO_TILES | tile URL template, or "none" | OpenStreetMap |
 | GEO_CORRECTIONS | analyst corrections file | data/corrections.json |
+| GEO_ONLINE_TIMEOUT | seconds to wait for an online geocoder's answer | 10 |
 """
 
 from __future__ import annotations
@@ -58,6 +59,26 @@ def online_providers() -> list[str]:
         return []
     raw = os.environ.get("GEO_ONLINE", "")
     return [p.strip().lower() for p in raw.split(",") if p.strip()]
+
+
+#: Seconds to wait for an online geocoder's answer unless GEO_ONLINE_TIMEOUT says.
+DEFAULT_ONLINE_TIMEOUT = 10.0
+
+
+def online_timeout() -> float:
+    """GEO_ONLINE_TIMEOUT: how long one request to an online geocoder may take."""
+    raw = os.environ.get("GEO_ONLINE_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_ONLINE_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 3600:
+        from geo.errors import GeoError
+
+        raise GeoError(f"GEO_ONLINE_TIMEOUT={raw!r}: expected a number of seconds, e.g. 5")
+    return value
 
 
 def user_agent() -> str:

@@ -6,6 +6,8 @@ into a one-line message and a non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
+import os
+
 
 class GeoError(Exception):
     """Base class of the project's deliberate errors."""
@@ -21,7 +23,16 @@ class ArticleError(GeoError):
 
 
 class MetadataError(ArticleError):
-    """A `NAME.meta.json` sidecar is malformed or has wrongly typed fields."""
+    """A `NAME.meta.json` sidecar is malformed or has wrongly typed fields.
+
+    `path` is the sidecar's. An ingest reports the failure against the article
+    ("skipped x.txt: <cause>"), so `cause` names the sidecar too: otherwise people
+    look for the broken JSON in the article.
+    """
+
+    def __init__(self, path: object, cause: str) -> None:
+        super().__init__(path, cause)
+        self.cause = f"sidecar {os.path.basename(self.path)}: {cause}"
 
 
 class GeocoderError(GeoError):

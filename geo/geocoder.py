@@ -3,7 +3,9 @@
 Order: the offline gazetteer answers at once; online providers (opt-in, with
 their answers in the persistent cache) are asked only when the gazetteer cannot
 place a name at commune or facility precision. A provider failure is logged in
-one line and the offline answer stands.
+one line and the offline answer stands; that provider is then skipped for the
+rest of the Geocoder's life (one ingest), so an unreachable or slow service
+costs one timeout per run, not one per place name.
 
 Homonyms are ranked, never taken by first hit. Signals, strongest first:
 
@@ -121,6 +123,8 @@ class Geocoder:
         )
         self._cache_path = cache_path
         self._cache: GeoCache | None = None
+        #: Providers that failed in this run, and why: not asked again.
+        self._failed: dict[Provider, str] = {}
 
     @property
     def cache(self) -> GeoCache:
@@ -128,6 +132,11 @@ class Geocoder:
         if self._cache is None:
             self._cache = GeoCache(self._cache_path)
         return self._cache
+
+    @property
+    def failed_providers(self) -> dict[str, str]:
+        """{provider name: the failure} for the providers skipped since then."""
+        return {p.name: why for p, why in self._failed.items()}
 
     def close(self) -> None:
         if self._cache is not None:
@@ -146,6 +155,8 @@ class Geocoder:
         if offline.resolved and offline.precision in ("facility", "commune"):
             return offline
         for provider in self.providers:
+            if provider in self._failed:
+                continue
             online = self._online(provider, q, offline)
             if online is not None:
                 return online
@@ -336,8 +347,9 @@ class Geocoder:
             try:
                 found = provider.search(q.name, department=dept_name, region=region_name)
             except GeocoderError as exc:
-                log.warning("geocode %r: %s; using the offline answer (%s)", q.text, exc,
-                            _describe(offline))
+                self._failed[provider] = str(exc)
+                log.warning("geocode %r: %s; using the offline answer (%s); %s is not asked "
+                            "again in this run", q.text, exc, _describe(offline), provider.name)
                 return None
             cached = [p.to_dict() for p in found] or None
             self.cache.put(qkey, ckey, provider.name, cached)

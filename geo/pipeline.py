@@ -52,16 +52,24 @@ def expand_paths(items: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
 
 
 def fingerprint(path: Path) -> str:
-    """Hash of the file's bytes and its sidecar's: an edited sidecar is a change too."""
-    from geo.articles import sidecar_path
+    """Hash of the file's bytes and its sidecar's: an edited sidecar is a change too.
 
+    The first thing an ingest does with a file, so it refuses a file over the size
+    limit before reading it, and hashes in chunks.
+    """
+    from geo.articles import MAX_SIDECAR_BYTES, check_size, sidecar_path
+
+    check_size(path)
     digest = hashlib.sha256()
     try:
-        digest.update(path.read_bytes())
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
         meta = sidecar_path(path)
         digest.update(b"\0sidecar\0")
         if meta.exists():
-            digest.update(meta.read_bytes())
+            with meta.open("rb") as f:
+                digest.update(f.read(MAX_SIDECAR_BYTES + 1))
     except OSError as exc:
         raise ArticleError(path, f"cannot read: {exc.strerror or exc}") from exc
     return digest.hexdigest()[:32]

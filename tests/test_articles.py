@@ -14,7 +14,7 @@ from geo.articles import (
     load_article,
     split_sentences,
 )
-from geo.errors import ArticleError, MetadataError
+from geo.errors import ArticleError, GeoError, MetadataError
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -184,6 +184,13 @@ def test_huge_file_refused_with_its_size(tmp_path: Path, monkeypatch: pytest.Mon
     path = write(tmp_path, "huge.txt", ("A prison was attacked. " * 50_000).encode())
     with pytest.raises(ArticleError, match=r"huge\.txt: too large \(1\.1 MB"):
         load_article(path)
+
+
+def test_a_mistyped_size_limit_is_a_clear_error(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEO_MAX_ARTICLE_BYTES", "5MB")
+    with pytest.raises(GeoError, match=r"GEO_MAX_ARTICLE_BYTES='5MB': expected a number"):
+        load_article(write(tmp_path, "a.txt", STORY))
 
 
 def test_windows_1252_and_mixed_encodings(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.cli import main
+from geo.errors import GeoError
 from geo.geocoder import Geocoder, GeoContext
 from geo.providers.ban import BANProvider
 from geo.providers.nominatim import NominatimProvider
@@ -240,6 +241,34 @@ def test_after_a_failure_the_next_provider_is_tried(tmp_path, server):
                BANProvider(server.ban_url))
     p = g.geocode("Bey (Ain)")
     assert p.provider == "ban" and p.department_code == "01"
+
+
+@pytest.mark.parametrize("fault", ["timeout", "500", "429"])
+def test_a_failed_provider_is_skipped_for_the_rest_of_the_run(tmp_path, server, caplog, fault):
+    """One slow or broken service costs one timeout per run, not one per place name."""
+    server.always(fault, retry_after="1", delay=1.0)
+    g = online(tmp_path, NominatimProvider(server.nominatim_url, timeout=0.3, min_interval=0),
+               BANProvider(server.ban_url, timeout=0.3))
+    with caplog.at_level(logging.WARNING, logger="geo.geocoder"):
+        places = [g.geocode(n) for n in ("Bey (Ain)", "Hameau-Imaginaire", "Nowhere-Land")]
+    assert not any(p.provider in ("nominatim", "ban") for p in places)
+    # (after a 429 the gate of the one fake host blocks BAN before it sends anything)
+    assert len(server.requests_to("nominatim")) == 1 and len(server.requests_to("ban")) <= 1
+    assert set(g.failed_providers) == {"nominatim", "ban"}
+    assert sum("not asked again in this run" in r.getMessage() for r in caplog.records) == 2
+    if fault != "429":  # (after a 429 the whole process waits for Retry-After)
+        server.always(None)
+        again = online(tmp_path, BANProvider(server.ban_url)).geocode("Hameau-Imaginaire")
+        assert again.provider == "ban"  # the next run asks again: nothing was cached
+
+
+def test_online_timeout_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GEO_ONLINE_TIMEOUT", "2.5")
+    assert NominatimProvider("http://127.0.0.1:9").timeout == 2.5
+    assert BANProvider("http://127.0.0.1:9", timeout=1).timeout == 1
+    monkeypatch.setenv("GEO_ONLINE_TIMEOUT", "soon")
+    with pytest.raises(GeoError, match="GEO_ONLINE_TIMEOUT='soon'"):
+        BANProvider("http://127.0.0.1:9")
 
 
 # --------------------------------------------------------------------- CLI

@@ -94,3 +94,20 @@ def test_stamp_names_the_article_in_every_source() -> None:
     partial = pipeline.stamp(Incident("y", sources=[Source("AFP")], article="given"), article)
     assert partial.sources == [Source("AFP", article_id="abc", article="a")]
     assert partial.article == "given"
+
+
+def test_fingerprint_refuses_an_oversized_file_before_reading_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ingest fingerprints a file first: a huge file must not be loaded to be hashed."""
+    monkeypatch.setenv("GEO_MAX_ARTICLE_BYTES", "1000")
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"A prison was attacked. " * 100)
+
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(Path, "read_bytes", no_reading)
+    monkeypatch.setattr(Path, "open", no_reading)
+    with pytest.raises(ArticleError, match=r"big\.txt: too large"):
+        pipeline.fingerprint(big)

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -60,6 +61,15 @@ _OTHER = re.compile(r"\b(?:other|others|elsewhere|autres?|ailleurs)\b", _F)
 _LEAD_IN = re.compile(r"^\W*(?:and|but|then|et|mais|puis)?\W*$", _F)
 
 UNPLACED = "FR"  # key of a group's incident with no place finer than the country
+#: A sentence naming more incident places than this is a summary or a scraped index
+#: ("protests in Lyon, Toulouse, ... and 500 other towns"), not that many reports: it
+#: makes one country-level incident quoting it, never hundreds of pins. Real lists
+#: are far shorter (the April 2025 wave named 8 prisons in one sentence).
+MAX_PLACES_PER_SENTENCE = 25
+#: Quotes kept per field of an incident, the first in the text: enough to check it, and
+#: an article repeating one story thousands of times must not make megabyte cells
+#: (spreadsheets cut a cell at 32,767 characters) or slow every later stage down.
+MAX_EVIDENCE_PER_FIELD = 10
 
 
 @dataclass
@@ -69,6 +79,7 @@ class _Proto:
     group: str
     key: str
     mentions: list[Mention] = field(default_factory=list)
+    spans: set[tuple[int, int]] = field(default_factory=set)  # of `mentions`, for O(1) tests
     triggers: list[tuple[Trigger, int, bool]] = field(default_factory=list)  # (t, sent, direct)
     dates: list[tuple[DateHit, float, int]] = field(default_factory=list)
     casualties: list[tuple[CasualtyHit, int]] = field(default_factory=list)
@@ -118,6 +129,22 @@ def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(0, max(a[0], b[0]) - min(a[1], b[1]))
 
 
+def _summarise_long_lists(text: str, base: int, index: int,
+                          units: dict[int, list[Mention]]) -> dict[int, list[Mention]]:
+    """Units of one sentence; more than MAX_PLACES_PER_SENTENCE French places become
+    one country-wide mention spanning them (foreign units are kept: they take
+    their triggers away from France)."""
+    french = [ms for ms in units.values() if not ms[0].foreign]
+    if sum(len(ms) for ms in french) <= MAX_PLACES_PER_SENTENCE:
+        return units
+    a = min(ms[0].start for ms in french)
+    b = max(ms[-1].end for ms in french)
+    kept = {u: ms for u, ms in units.items() if ms[0].foreign}
+    kept[-2] = [Mention(text[a - base : b - base], a, b, frozenset({"country"}),
+                        role="incident", why="long list", unit=-2, sentence=index)]
+    return kept
+
+
 def _mention_key(m: Mention) -> str:
     if "country" in m.kinds and not (m.kinds - {"country"}):
         return UNPLACED
@@ -146,6 +173,9 @@ class Assembler:
         self.last_attack: dict[int, list[_Proto]] = {}
         #: Per (paragraph, group), the one named place its last trigger sentence spoke of.
         self.last_named: dict[tuple[int, str], list[_Proto]] = {}
+        #: id(incident.evidence) -> (that list, its (field, start) keys, count per field).
+        self._evidence_keys: dict[
+            int, tuple[list[Evidence], set[tuple[str, int]], Counter[str]]] = {}
 
     # ------------------------------------------------------------------ pass 1
 
@@ -197,6 +227,7 @@ class Assembler:
             if m.role == "incident":
                 m.sentence = sent.index
                 units.setdefault(m.unit, []).append(m)
+        units = _summarise_long_lists(text, base, sent.index, units)
         if not triggers:
             # "his transfer on Tuesday between a courthouse in Rouen and a prison in Évreux":
             # clues and dates for the article's unplaced attack, if it has one.
@@ -231,7 +262,8 @@ class Assembler:
             elif not best[0].foreign:
                 for m in best:
                     p = self._proto(t.group, _mention_key(m))
-                    if m not in p.mentions:
+                    if (m.start, m.end) not in p.spans:
+                        p.spans.add((m.start, m.end))
                         p.mentions.append(m)
                     protos.append(p)
             for p in protos:
@@ -562,8 +594,19 @@ class Assembler:
 
     def _evidence(self, inc: Incident, fld: str, sentence_index: int) -> None:
         s = self.article.sentences[sentence_index]
-        if any(e.field == fld and e.start == s.start for e in inc.evidence):
+        # The (field, start) keys and per-field counts beside the list: a story told in
+        # thousands of sentences must not make this quadratic. Rebuilt if the list
+        # changed elsewhere (`_merge`).
+        entry = self._evidence_keys.get(id(inc.evidence))
+        if entry is None or entry[0] is not inc.evidence or len(entry[1]) != len(inc.evidence):
+            entry = (inc.evidence, {(e.field, e.start) for e in inc.evidence},
+                     Counter(e.field for e in inc.evidence))
+            self._evidence_keys[id(inc.evidence)] = entry
+        _, keys, counts = entry
+        if (fld, s.start) in keys or counts[fld] >= MAX_EVIDENCE_PER_FIELD:
             return
+        keys.add((fld, s.start))
+        counts[fld] += 1
         inc.evidence.append(Evidence(fld, s.text, self.article.id, s.start, s.end))
 
     @staticmethod

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from geopy import exc as geopy_exc
 from geopy.adapters import AdapterHTTPError, URLLibAdapter
 
+from geo import config
 from geo.errors import (
     GeocoderError,
     ProviderRateLimited,
@@ -33,8 +34,8 @@ T = TypeVar("T")
 
 #: Seconds to stay away from a provider that answered 429 without a Retry-After.
 DEFAULT_BACKOFF = 60.0
-#: Seconds to wait for an answer before giving up on a request.
-DEFAULT_TIMEOUT = 10.0
+#: Seconds to wait for an answer before giving up on a request (GEO_ONLINE_TIMEOUT).
+DEFAULT_TIMEOUT = config.DEFAULT_ONLINE_TIMEOUT
 
 
 class RequestGate:
@@ -90,14 +91,14 @@ class Provider(ABC):
     #: Base URL when none is configured.
     default_url: ClassVar[str]
 
-    def __init__(self, url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
+    def __init__(self, url: str | None = None, *, timeout: float | None = None,
                  user_agent: str | None = None, min_interval: float | None = None) -> None:
         base = (url or self.default_url).rstrip("/")
         parts = urlsplit(base if "://" in base else f"https://{base}")
         self.url = base
         self.scheme = parts.scheme or "https"
         self.domain = parts.netloc + parts.path
-        self.timeout = timeout
+        self.timeout = timeout if timeout is not None else config.online_timeout()
         self.user_agent = user_agent
         if min_interval is not None:
             self.min_interval = min_interval  # type: ignore[misc]  # per-instance override

@@ -1,6 +1,7 @@
 """Browser tests: a real `streamlit run dashboard.py` on 127.0.0.1 and headless Chromium.
 
-The server gets a temporary store of known incidents (sample_store.py), and
+The `server` gets a temporary store of known incidents (sample_store.py); other
+tests start `run_dashboard` on a store they fill with `ingest_into`. Always with
 GEO_OFFLINE=1, so the page must work with no host but the app's own. Chromium is
 Debian's (/usr/bin/chromium, or $CHROMIUM): Playwright never downloads a browser.
 Without one the tests skip locally and fail under CI=true.
@@ -17,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +74,10 @@ class Server:
         self.host = url.split("//", 1)[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    chromium_path()  # no browser: skip before starting anything
-    tmp = tmp_path_factory.mktemp("dashboard")
-    db = make_store(tmp / "incidents.sqlite")
+@contextmanager
+def run_dashboard(db: Path, tmp: Path) -> Iterator[Server]:
+    """`streamlit run dashboard.py` on a free port over the store `db`, offline;
+    stopped (its whole process group) on exit. Its log is `tmp/streamlit.log`."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -105,12 +106,32 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 proc.wait(timeout=15)
 
 
+def ingest_into(db: Path, folder: Path) -> None:
+    """`python -m geo ingest FOLDER` into `db`, offline, as a user fills a store."""
+    env = {**os.environ, "GEO_DB": str(db), "GEO_OFFLINE": "1",
+           "GEO_CACHE": str(db.with_name("geocache.sqlite")),
+           "GEO_CORRECTIONS": str(db.with_name("corrections.json"))}
+    result = subprocess.run([sys.executable, "-m", "geo", "ingest", str(folder)], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.fixture(scope="session")
-def browser(server: Server) -> Iterator[Any]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The dashboard over the sample store (sample_store.py)."""
+    chromium_path()  # no browser: skip before starting anything
+    tmp = tmp_path_factory.mktemp("dashboard")
+    with run_dashboard(make_store(tmp / "incidents.sqlite"), tmp) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    path = chromium_path()  # no browser: skip before starting anything
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
             yield b
         finally:
@@ -129,7 +150,7 @@ class Page:
 
 
 @pytest.fixture
-def page(browser: Any, server: Server) -> Iterator[Page]:
+def page(browser: Any) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000},
                                   accept_downloads=True, service_workers="block")
     p = Page(context.new_page())

@@ -103,3 +103,37 @@ def test_riot_with_fire_and_week(extract: Any) -> None:
                      "mattresses. Two guards were slightly injured.")
     assert inc.prison_id == "cp-moulins-yzeure" and set(inc.types) == {"riot", "arson"}
     assert (inc.date_precision, inc.injured) == ("week", 2)
+
+
+def test_a_sentence_naming_dozens_of_places_is_one_country_level_incident(
+        extract: Any, gazetteer: Any) -> None:
+    """Up to MAX_PLACES_PER_SENTENCE places, one incident each; above, the sentence is a
+    summary (or a scraped index): one incident at country level, not a pin per name."""
+    from geo.extract.assemble import MAX_PLACES_PER_SENTENCE as limit
+    from geo.gazetteer import NAME, POP
+
+    names = []
+    for i in sorted(gazetteer.communes(), key=lambda i: -gazetteer.records[i][POP]):
+        name = gazetteer.records[i][NAME]
+        if not any(c.isdigit() for c in name) and name not in names:
+            names.append(name)
+        if len(names) > limit:
+            break
+    text = "Guards protested outside prisons in {} on Tuesday."
+    listed = extract(text.format(", ".join(names[:limit - 1]) + " and " + names[limit - 1]))
+    assert len(listed) == limit and all(i.lat is not None for i in listed)
+    (summary,) = extract(text.format(", ".join(names[:limit]) + " and " + names[limit]))
+    assert (summary.types, summary.geo_precision, summary.lat) == (["protest"], "country", None)
+    assert summary.evidence[0].quote.startswith("Guards protested outside prisons in")
+
+
+def test_a_story_told_many_times_keeps_a_few_quotes_per_field(extract: Any) -> None:
+    from geo.extract.assemble import MAX_EVIDENCE_PER_FIELD as cap
+
+    text = "".join(f"Shots were fired at the prison in Nîmes on Monday, witness {n} said. "
+                   for n in range(3 * cap))
+    (inc,) = extract(text)
+    fields = [e.field for e in inc.evidence]
+    assert fields.count("types") == fields.count("place") == cap
+    assert [e.start for e in inc.evidence if e.field == "types"] == sorted(
+        e.start for e in inc.evidence if e.field == "types")  # the first ones, in order
