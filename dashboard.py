@@ -5,6 +5,13 @@ the map from `geo.mapview`, the files from `geo.export`. The filter state lives 
 the URL (`Filters.to_query_params`) so a view can be shared. Everything costly is
 cached per (store version, filter state): the query, the map payload, the CSV.
 Run with `streamlit run dashboard.py`.
+
+Built to stay fast at 100,000 incidents (issue 7, `benchmarks/run.py`): the
+filtered frame and what is derived from it are kept per filter state without
+copies (`get_view`); the map's incidents reach the browser as a file the app
+serves (`geo.assets.publish`), not inside the page script; large downloads are
+generated when clicked, from the store's ready-made CSV lines and GeoJSON
+features, instead of on every rerun.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +37,17 @@ from geo.store import Facets, Filters, Progress, Store
 
 ALLOWED_UPLOADS = ("txt", "html", "htm", "md")
 TABLE_COLUMNS = list(export.COLUMN_NAMES)
+OFF_MAP_COLUMNS = ["event_date", "types", "place", "department", "region", "geo_precision",
+                   "sources", "incident_id"]
+#: Up to this many incidents, the downloads are made with the page (instant, and
+#: what AppTest sees); above, when the button is clicked (a rerun then does not
+#: pay for tens of megabytes of CSV and GeoJSON that may never be downloaded).
+EAGER_DOWNLOAD_ROWS = 5000
+#: Rows a table sends to the browser: every row is serialised, hashed, sent and
+#: decoded on the page's main thread, which the map shares (100,000 incidents are
+#: ~50 MB, and 10,000 still delay the first map by about half a second); the
+#: downloads always hold every row.
+TABLE_LIMIT = 1_000
 #: Widget keys, in sidebar order (st.session_state).
 K_DATES, K_TYPES, K_SOURCES, K_DEPTS, K_PRISONS, K_TEXT = (
     "f_dates", "f_types", "f_sources", "f_departments", "f_prisons", "f_text",
@@ -65,25 +85,46 @@ def get_prisons() -> list[Any]:
     return load_prisons()
 
 
-@st.cache_data(show_spinner="Querying incidents…", max_entries=32)
-def get_frame(db: str, stamp: tuple[int, ...], state: str) -> pd.DataFrame:
-    return get_store(db).query_frame(Filters.from_query_params(json.loads(state)))
+def state_filters(state: str) -> Filters:
+    return Filters.from_query_params(json.loads(state))
+
+
+@dataclass(frozen=True)
+class View:
+    """One filter state's incidents and what the page derives from them. Shared
+    between reruns and sessions without copies: read-only."""
+
+    frame: pd.DataFrame
+    off_map: pd.DataFrame  # located only to a department, region or country
+    chart: pd.DataFrame  # incidents per month and type
+
+
+@st.cache_resource(show_spinner="Querying incidents…", max_entries=6)
+def get_view(db: str, stamp: tuple[int, ...], state: str) -> View:
+    frame = get_store(db).query_frame(state_filters(state))
+    off_map = frame.loc[~mapview.pinnable_mask(frame), OFF_MAP_COLUMNS]  # only what is shown
+    return View(frame, off_map, timeline(frame))
 
 
 @st.cache_data(show_spinner="Drawing the map…", max_entries=16)
 def get_map_data(db: str, stamp: tuple[int, ...], state: str) -> mapview.MapData:
-    return mapview.map_data(get_frame(db, stamp, state), get_prisons())
+    return mapview.map_data(get_view(db, stamp, state).frame, get_prisons())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def get_csv(db: str, stamp: tuple[int, ...], state: str) -> bytes:
-    return export.frame_to_csv(get_frame(db, stamp, state)).encode("utf-8")
+def get_export(db: str, stamp: tuple[int, ...], state: str, fmt: str) -> bytes:
+    """The filtered incidents as CSV or GeoJSON, from the store's ready-made lines."""
+    return get_store(db).export(state_filters(state), fmt)[0].encode("utf-8")
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def get_geojson(db: str, stamp: tuple[int, ...], state: str) -> bytes:
-    data = export.frame_to_geojson(get_frame(db, stamp, state))
-    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+def download_data(db: str, stamp: tuple[int, ...], state: str, fmt: str,
+                  rows: int) -> bytes | Callable[[], bytes]:
+    """The file now for a small selection; for a large one, a function Streamlit
+    calls when the button is clicked (on its own thread: no st.* caching there)."""
+    if rows <= EAGER_DOWNLOAD_ROWS:
+        return get_export(db, stamp, state, fmt)
+    store, filters = get_store(db), state_filters(state)
+    return lambda: store.export(filters, fmt)[0].encode("utf-8")
 
 
 @st.cache_resource(show_spinner=False)
@@ -274,18 +315,27 @@ def add_article(db: Path) -> None:
 # --- main layout -------------------------------------------------------------------
 
 
+def limit_note(rows: int) -> str:
+    """What a table leaves out above TABLE_LIMIT rows (empty when nothing)."""
+    if rows <= TABLE_LIMIT:
+        return ""
+    return (f" The table lists the {TABLE_LIMIT:,} most recent of these {rows:,} incidents; "
+            "narrow the filters to see the others, or download them all below.")
+
+
 def timeline(frame: pd.DataFrame) -> pd.DataFrame:
     """Incidents per month and main type (dated incidents only), every month in between
     present (zeros), indexed by "YYYY-MM" so the bars are as wide as the months."""
-    dated = frame[frame["event_date"].notna()]
+    dated = frame.loc[frame["event_date"].notna(), ["event_date", "primary_type"]]
     if dated.empty:
         return pd.DataFrame()
-    month = pd.PeriodIndex(dated["event_date"].str[:7], freq="M")
-    counts = dated.assign(month=month).groupby(["month", "primary_type"]).size()
-    table = counts.unstack("primary_type", fill_value=0)
-    table = table.reindex(pd.period_range(table.index.min(), table.index.max(), freq="M"),
-                          fill_value=0)
-    table.index = table.index.strftime("%Y-%m")
+    # Group on the "YYYY-MM" text (parsing 100,000 dates into periods is slow).
+    month = dated["event_date"].astype("str").str.slice(0, 7).rename("month")
+    table = dated.groupby([month, dated["primary_type"]]).size().unstack(
+        "primary_type", fill_value=0)
+    months = pd.period_range(table.index.min(), table.index.max(), freq="M").strftime("%Y-%m")
+    table = table.reindex(months, fill_value=0)
+    table.index.name = None
     return table[[t for t in mapview.TYPE_ORDER if t in table.columns]]
 
 
@@ -306,9 +356,10 @@ def main() -> None:
 
     stamp = store_stamp(db)
     facets = get_facets(str(db), stamp)
-    frame = get_frame(str(db), stamp, state)
+    view = get_view(str(db), stamp, state)
+    frame, off_map = view.frame, view.off_map
     map_data = get_map_data(str(db), stamp, state)
-    off_map = mapview.unpinned(frame)
+    base = assets.static_base_url()
 
     st.title("Attacks on French prisons, staff and convoys")
     st.caption(
@@ -321,20 +372,24 @@ def main() -> None:
     c3.metric("Located only to a department, region or country", len(off_map))
 
     st_folium(
-        mapview.build_map(map_data, tiles=config.tiles(), asset_base=assets.static_base_url()),
+        mapview.build_map(
+            map_data, tiles=config.tiles(), asset_base=base,
+            data_url=assets.publish(map_data.incidents_json, map_data.incidents_name,
+                                    base=base),
+        ),
         key="incident_map", height=620, use_container_width=True, returned_objects=[],
     )
     if not off_map.empty:
         st.subheader("Not on the map")
-        st.caption("Known only to a department, region or country: listed, not pinned.")
+        st.caption("Known only to a department, region or country: listed, not pinned."
+                   + limit_note(len(off_map)))
         st.dataframe(
-            off_map[["event_date", "types", "place", "department", "region", "geo_precision",
-                     "sources", "incident_id"]],
+            off_map.head(TABLE_LIMIT),
             hide_index=True, width="stretch",
         )
 
     st.subheader("Incidents over time")
-    chart = timeline(frame)
+    chart = view.chart
     if chart.empty:
         st.info("No dated incident in this selection.")
     else:
@@ -344,14 +399,17 @@ def main() -> None:
         )
 
     st.subheader("Incidents")
-    st.dataframe(frame[TABLE_COLUMNS], hide_index=True, width="stretch")
+    if len(frame) > TABLE_LIMIT:
+        st.caption(limit_note(len(frame)).strip())
+    st.dataframe(frame[TABLE_COLUMNS].head(TABLE_LIMIT), hide_index=True, width="stretch")
     d1, d2, _ = st.columns([1, 1, 3])
     d1.download_button(
-        "Download CSV", get_csv(str(db), stamp, state), file_name="incidents.csv",
-        mime="text/csv", on_click="ignore", icon=":material/download:",
+        "Download CSV", download_data(str(db), stamp, state, "csv", len(frame)),
+        file_name="incidents.csv", mime="text/csv", on_click="ignore",
+        icon=":material/download:",
     )
     d2.download_button(
-        "Download GeoJSON", get_geojson(str(db), stamp, state),
+        "Download GeoJSON", download_data(str(db), stamp, state, "geojson", len(frame)),
         file_name="incidents.geojson", mime="application/geo+json", on_click="ignore",
         icon=":material/download:",
     )

@@ -11,10 +11,12 @@ committed, nothing is fetched from another host.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,11 @@ from geo.errors import GeoError
 #: Where Streamlit serves `ROOT/static/` (see `server.enableStaticServing`).
 STATIC_URL = "/app/static"
 VENDOR_DIR_NAME = "vendor"
+#: Map payloads published for the browser to fetch (`publish`), under static/.
+DATA_DIR_NAME = "mapdata"
+#: Published payloads kept: the newest ones, and any used in the last minutes.
+KEEP_FILES = 32
+KEEP_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -145,3 +152,53 @@ def static_base_url() -> str:
     except Exception:  # streamlit missing or not configured: plain path
         prefix = ""
     return f"/{prefix}{STATIC_URL}" if prefix else STATIC_URL
+
+
+def content_name(text: str) -> str:
+    """The file name `publish` gives a text: its hash, so a name means one content."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + ".json"
+
+
+def publish(text: str, name: str | None = None, *, root: Path | None = None,
+            base: str = STATIC_URL) -> str:
+    """Serve `text` (a map's JSON payload) from the app; return its URL path.
+
+    The file goes to `static/mapdata/NAME` (git-ignored), named by its content
+    (`content_name`, or `name` when the caller already knows it), so publishing
+    an unchanged payload again is one `stat`. Files beyond the newest KEEP_FILES
+    that nobody published for KEEP_SECONDS are removed; a page that already
+    loaded its map does not need its file any more.
+    """
+    name = name or content_name(text)
+    folder = (root or static_root()) / DATA_DIR_NAME
+    path = folder / name
+    try:
+        os.utime(path)  # still in use: keep it
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _prune(folder)
+    return f"{base.rstrip('/')}/{DATA_DIR_NAME}/{name}"
+
+
+def _prune(folder: Path) -> None:
+    files = []
+    for entry in os.scandir(folder):
+        if entry.name.endswith(".json") and entry.is_file():
+            try:
+                files.append((entry.stat().st_mtime, entry.path))
+            except FileNotFoundError:  # pruned by another process meanwhile
+                continue
+    files.sort(reverse=True)
+    cutoff = time.time() - KEEP_SECONDS
+    for mtime, path in files[KEEP_FILES:]:
+        if mtime < cutoff:
+            Path(path).unlink(missing_ok=True)

@@ -538,12 +538,17 @@ class Store:
             }
         pending: list[_Pending] = []
         geo_holder = [geocoder]  # created on the first file that needs extraction
+        # Many files: extracted ahead by worker processes (geo.parallel), taken in order.
+        ahead = _Ahead.start(files, known, force) if geocoder is None else None
         try:
             for done, path in enumerate(files, len(missing) + 1):
-                status, message = self._process(path, known, pending, report, geo_holder, force)
+                status, message = self._process(path, known, pending, report, geo_holder, force,
+                                                ahead)
                 if progress is not None:
                     progress(Progress(done, total, _shown(path), status, message))
         finally:
+            if ahead is not None:
+                ahead.close()
             if geocoder is None and geo_holder[0] is not None:
                 close = getattr(geo_holder[0], "close", None)
                 if close is not None:
@@ -583,15 +588,20 @@ class Store:
         report: IngestReport,
         geo_holder: list[Any],
         force: bool,
+        ahead: _Ahead | None = None,
     ) -> tuple[str, str]:
         """Read and extract one file outside any transaction; return (status, message)."""
         key = path_key(path)
+        done = ahead.take(path) if ahead is not None else None
         try:
-            file_hash = pipeline.fingerprint(path)
+            file_hash = done[0] if done else pipeline.fingerprint(path)
             if not force and key in known and known[key][1] == file_hash:
                 report.skipped.append((_shown(path), "unchanged"))
                 return "unchanged", "unchanged"
-            article = pipeline.load(path)
+            if done and done[1] == "failed":
+                report.failed.append((_shown(path), done[2]))
+                return "failed", done[2]
+            article = done[2] if done else pipeline.load(path)
             report.warnings.extend(getattr(article, "warnings", []) or [])
             other = self._read(
                 "SELECT path_key FROM articles WHERE article_id = ? AND path_key != ?",
@@ -601,9 +611,12 @@ class Store:
                 reason = f"same text as {_shown(other[0][0])}"
                 report.skipped.append((_shown(path), reason))
                 return "duplicate", reason
-            if geo_holder[0] is None:
-                geo_holder[0] = pipeline.make_geocoder()
-            incidents = pipeline.extract(article, geo_holder[0])
+            if done:
+                incidents = done[3]
+            else:
+                if geo_holder[0] is None:
+                    geo_holder[0] = pipeline.make_geocoder()
+                incidents = pipeline.extract(article, geo_holder[0])
         except GeoError as exc:
             message = exc.cause if isinstance(exc, ArticleError) else str(exc)
             report.failed.append((_shown(path), message))
@@ -1024,6 +1037,53 @@ class Store:
         keys = ("article_id", "path", "stem", "source", "title", "url", "published",
                 "n_incidents", "ingested_at")
         return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+class _Ahead:
+    """Files of an ingest extracted ahead in worker processes (`geo.parallel`): the same
+    decisions as `Store._process` (skip unchanged files unless forced), results taken
+    in file order, so the ingest gives exactly what a serial one gives."""
+
+    def __init__(self, hashes: dict[Path, str], results: Iterator[tuple[str, str, Any, Any]]):
+        self.hashes = hashes
+        self._results = results
+
+    @classmethod
+    def start(cls, files: Sequence[Path], known: Mapping[str, tuple[str, str]],
+              force: bool) -> _Ahead | None:
+        from geo import parallel
+
+        if parallel.workers(len(files)) < 2:
+            return None
+        hashes: dict[Path, str] = {}
+        for path in files:
+            try:
+                file_hash = pipeline.fingerprint(path)
+            except Exception:  # reported when `_process` meets it again
+                continue
+            entry = known.get(path_key(path))
+            if force or entry is None or entry[1] != file_hash:
+                hashes[path] = file_hash
+        n_workers = parallel.workers(len(hashes))
+        if n_workers < 2:
+            return None
+        return cls(hashes, parallel.extract_all(list(hashes), n_workers))
+
+    def take(self, path: Path) -> tuple[str, str, Any, Any] | None:
+        """(file hash, "ok", article, incidents) or (file hash, "failed", message, None);
+        None for a file not extracted ahead (unchanged, or unreadable)."""
+        file_hash = self.hashes.get(path)
+        if file_hash is None:
+            return None
+        for done, status, value, incidents in self._results:
+            if done == str(path):
+                return file_hash, status, value, incidents
+        raise StoreError(f"{path}: no extraction result from the worker processes")
+
+    def close(self) -> None:
+        close = getattr(self._results, "close", None)
+        if close is not None:
+            close()
 
 
 # --- Records and merging ------------------------------------------------------------------

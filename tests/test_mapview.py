@@ -291,3 +291,52 @@ def test_map_opens_on_france_with_the_prisons_layer_on_and_toggleable() -> None:
 def test_every_type_has_a_distinct_colour() -> None:
     colours = [s.color for s in mapview.TYPE_STYLES.values()]
     assert len(set(colours)) == len(colours)
+
+
+# --- scale (issue 7) ----------------------------------------------------------------
+
+
+def test_vectorised_date_labels_say_what_date_label_says() -> None:
+    import itertools
+
+    import pandas as pd
+
+    combos = list(itertools.product(
+        [None, "", " ", "2025-04-14", "2025-04-14T10:00", "<b>&"],
+        [None, "", "day", "week", "month", "unknown", " day"],
+        [None, "", "2025-04-15", "2025-04-15T08:00:00"],
+    ))
+    frame = pd.DataFrame({name: pd.array([c[i] for c in combos], dtype="str") for i, name in
+                          enumerate(("event_date", "date_precision", "first_reported"))})
+    strings = mapview._Strings()
+    got = [strings.items[i] for i in mapview._date_labels(strings, frame)]
+    assert got == [mapview.esc(mapview.date_label(*c)) for c in combos]
+
+
+def test_a_published_payload_is_fetched_not_inlined(tmp_path: Path) -> None:
+    md = mapview.map_data([incident(i, lat=43 + i / 100) for i in range(50)], PRISONS)
+    url = assets.publish(md.incidents_json, md.incidents_name, root=tmp_path, base="/app/static")
+    assert url == f"/app/static/mapdata/{md.incidents_name}"
+    assert (tmp_path / "mapdata" / md.incidents_name).read_text("utf-8") == md.incidents_json
+    html = mapview.render_html(mapview.build_map(md, tiles="none", data_url=url))
+    assert f'fetch("{url}"' in html
+    assert md.incidents_json not in html and '"i49"' not in html  # the page stays small
+    assert assets.publish(md.incidents_json, md.incidents_name, root=tmp_path) == (
+        f"{assets.STATIC_URL}/mapdata/{md.incidents_name}")  # again: same file, same name
+
+
+def test_published_payloads_are_pruned_but_recent_ones_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+    import time
+
+    monkeypatch.setattr(assets, "KEEP_FILES", 2)
+    names = [assets.publish(f'{{"n":{i}}}', root=tmp_path).rsplit("/", 1)[1] for i in range(3)]
+    folder = tmp_path / "mapdata"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(names)  # all recent: kept
+    old = time.time() - assets.KEEP_SECONDS - 60
+    for name in names[:2]:
+        os.utime(folder / name, (old, old))
+    newest = assets.publish('{"n":3}', root=tmp_path).rsplit("/", 1)[1]
+    assert {p.name for p in folder.iterdir()} == {names[2], newest}  # the 2 newest

@@ -1,0 +1,120 @@
+"""The map's grid clustering (more than FAST_CLUSTER_LIMIT incidents) in headless Chromium.
+
+A standalone page (`mapview.render_html`, assets from a temporary folder): every
+incident in view is counted once, a group zooms in when clicked, incidents at one
+spot list themselves and open their own popup, a single marker has its tooltip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from geo import assets, mapview
+from geo.model import Evidence, Incident, Source
+
+pytestmark = pytest.mark.browser
+
+SPREAD = 2400  # over France, on a grid of distinct points
+SAME_SPOT = 30  # at one prison
+SPOT = (43.29695, 5.38107)
+#: Incidents a reader counts: single markers plus the numbers on the groups.
+COUNT = """() => {
+  let n = document.querySelectorAll('.inc-icon').length;
+  for (const e of document.querySelectorAll('.inc-cluster span')) n += Number(e.textContent);
+  return n; }"""
+MAP = "() => Object.values(window).find((v) => v && v._container && v.getZoom)"
+
+
+def incident(n: int, lat: float, lon: float, precision: str = "commune") -> Incident:
+    return Incident(
+        incident_id=f"g{n:05d}", event_date=dt.date(2020, 1, 1) + dt.timedelta(days=n % 900),
+        date_precision="day", types=["arson" if n % 3 else "gunfire"],
+        primary_type="arson" if n % 3 else "gunfire", place=f"Place {n}", commune=f"Place {n}",
+        department="Var", lat=lat, lon=lon, geo_precision=precision,
+        radius_km=5.0 if precision == "approximate" else None,
+        sources=[Source(source="AFP")], evidence=[Evidence(field="types", quote=f"Q{n}.")],
+    )
+
+
+@pytest.fixture(scope="module")
+def grid_page(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The page, in the session's Chromium (conftest.browser)."""
+    tmp = tmp_path_factory.mktemp("grid")
+    assets.install(tmp)
+    incs = [incident(i, 43.0 + (i % 60) * 0.12, -0.5 + (i // 60) * 0.2,
+                     "approximate" if i % 50 == 0 else "commune") for i in range(SPREAD)]
+    incs += [incident(SPREAD + i, *SPOT, "facility") for i in range(SAME_SPOT)]
+    assert len(incs) > mapview.FAST_CLUSTER_LIMIT
+    html = mapview.render_html(mapview.build_map(incs, [], tiles="none",
+                                                 asset_base=f"file://{tmp}"))
+    page_file = tmp / "map.html"
+    page_file.write_text(html, "utf-8")
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(page_file.as_uri())
+        page.locator(f'.leaflet-container[data-incidents="{len(incs)}"]').wait_for(
+            timeout=60_000)
+        page.errors = errors  # type: ignore[attr-defined]
+        yield page
+    finally:
+        context.close()
+
+
+def test_every_incident_in_view_is_counted_once(grid_page: Any) -> None:
+    grid_page.evaluate(f"() => ({MAP})().fitBounds([[42.5, -1.5], [51.5, 9.5]])")
+    grid_page.wait_for_timeout(500)
+    assert grid_page.evaluate(COUNT) == SPREAD + SAME_SPOT
+    assert 0 < grid_page.locator(".inc-cluster").count() < 300  # grouped, not 2,430 pins
+    assert not grid_page.errors
+
+
+def test_a_group_zooms_in_when_clicked(grid_page: Any) -> None:
+    grid_page.evaluate(f"() => ({MAP})().setView([46.6, 2.4], 6)")
+    grid_page.wait_for_timeout(500)
+    before = grid_page.evaluate(f"() => ({MAP})().getZoom()")
+    grid_page.locator(".inc-cluster").first.click()
+    grid_page.wait_for_timeout(800)
+    assert grid_page.evaluate(f"() => ({MAP})().getZoom()") > before
+
+
+def test_incidents_at_one_spot_are_listed_and_each_opens(grid_page: Any) -> None:
+    grid_page.evaluate(f"() => ({MAP})().setView({list(SPOT)}, 16)")
+    grid_page.wait_for_timeout(500)
+    group = grid_page.locator(".inc-cluster", has_text=str(SAME_SPOT))
+    group.click()
+    popup = grid_page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=10_000)
+    assert f"{SAME_SPOT} incidents here" in popup.inner_text()
+    assert popup.locator(".inc-pick").count() == SAME_SPOT
+    popup.locator(".inc-pick").first.click()
+    grid_page.locator(".leaflet-popup-content .inc-id").wait_for(timeout=10_000)
+    assert grid_page.locator(".leaflet-popup-content .inc-id").inner_text().startswith("g0")
+    assert not grid_page.errors
+
+
+def test_a_single_marker_has_its_tooltip_and_popup(grid_page: Any) -> None:
+    grid_page.evaluate(f"() => ({MAP})().setView([43.0, -0.5], 12)")
+    grid_page.wait_for_timeout(500)
+    marker = grid_page.locator(".inc-icon").first
+    marker.hover()
+    grid_page.locator(".leaflet-tooltip").wait_for(timeout=10_000)
+    marker.click()
+    # One popup (the one opened before fades out over 200 ms), the marker's.
+    grid_page.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-popup-content .inc-id').length === 1",
+        timeout=10_000)
+    # The approximate one's dashed circle, drawn on a canvas (thousands stay cheap).
+    assert grid_page.locator(".leaflet-overlay-pane canvas").count() == 1
+    assert not grid_page.errors
+
+
+def test_vendor_folder_is_where_the_page_loads_from(grid_page: Any) -> None:
+    assert Path(grid_page.url.removeprefix("file://")).with_name("vendor").is_dir()
