@@ -229,6 +229,15 @@ def sync_url(filters: Filters) -> str:
 # --- adding an article ------------------------------------------------------------
 
 
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
+
+
+def md(text: object) -> str:
+    """Plain text for Streamlit's Markdown-rendering messages: file names and error
+    texts are untrusted, and `![x](http://host/p.png)` would make the browser fetch."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+
+
 def upload_problem(name: str, size: int) -> str | None:
     """Why an upload is refused, or None. Streamlit checks too; this says it clearly."""
     limit_mb = int(st.get_option("server.maxUploadSize") or 5)
@@ -276,7 +285,7 @@ def add_article(db: Path) -> None:
         except ValueError:
             problem = f"“{published.strip()}” is not a date like 2025-04-15."
     if problem:
-        st.sidebar.error(problem, icon=":material/block:")
+        st.sidebar.error(md(problem), icon=":material/block:")
         return
     folder = db.parent / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
@@ -290,26 +299,26 @@ def add_article(db: Path) -> None:
         path.with_name(path.stem + ".meta.json").write_text(
             json.dumps({k: v for k, v in meta.items() if v}, ensure_ascii=False), "utf-8"
         )
-    bar = st.sidebar.progress(0.0, text=f"Extracting incidents from {upload.name}…")
+    bar = st.sidebar.progress(0.0, text=md(f"Extracting incidents from {upload.name}…"))
 
     def progress(p: Progress) -> None:
-        bar.progress(p.done / max(p.total, 1), text=f"{upload.name}: {p.message}")
+        bar.progress(p.done / max(p.total, 1), text=md(f"{upload.name}: {p.message}"))
 
     try:
         report = get_store(str(db)).ingest([path], progress=progress)
     except GeoError as exc:
-        st.sidebar.error(f"Could not add {upload.name}: {exc}")
+        st.sidebar.error(md(f"Could not add {upload.name}: {exc}"))
         return
     if report.failed:
-        st.sidebar.error(f"Could not add {upload.name}: {report.failed[0][1]}")
+        st.sidebar.error(md(f"Could not add {upload.name}: {report.failed[0][1]}"))
     elif report.skipped:
-        st.sidebar.info(f"{upload.name}: {report.skipped[0][1]}")
+        st.sidebar.info(md(f"{upload.name}: {report.skipped[0][1]}"))
     else:
         st.sidebar.success(
-            f"Added {upload.name}: the store now holds {report.incidents} incidents."
+            md(f"Added {upload.name}: the store now holds {report.incidents} incidents.")
         )
     for warning in report.warnings:
-        st.sidebar.warning(warning)
+        st.sidebar.warning(md(warning))
 
 
 # --- main layout -------------------------------------------------------------------
@@ -346,7 +355,7 @@ def main() -> None:
     try:
         get_store(str(db))
     except GeoError as exc:
-        st.error(f"Cannot open the incident store: {exc}")
+        st.error(md(f"Cannot open the incident store: {exc}"))
         st.stop()
     facets = get_facets(str(db), store_stamp(db))
     init_widgets_from_url(facets)

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -211,6 +212,11 @@ def test_incidents_located_only_to_a_region_are_listed_not_pinned(store: Path) -
 # --- adding an article ------------------------------------------------------------
 
 
+def shown_text(elements) -> list[str]:
+    """Message texts as a reader sees them: Markdown backslash escapes removed."""
+    return [re.sub(r"\\(.)", r"\1", e.value) for e in elements]
+
+
 def upload(at: AppTest, name: str, data: bytes, **fields: str) -> AppTest:
     at.file_uploader[0].upload(name, data, "text/plain")
     for label, value in fields.items():
@@ -233,15 +239,23 @@ def test_uploads_of_the_wrong_kind_or_size_are_refused_clearly(
     except Exception as exc:  # AppTest itself may enforce the allowed types
         assert name.endswith(".exe"), exc
         return
-    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert any(message in t for t in shown_text(at.error)), shown_text(at.error)
     assert shown(at) == TOTAL
     assert Store(store).count() == TOTAL
 
 
 def test_a_javascript_url_in_upload_metadata_is_refused(store: Path) -> None:
     at = upload(app(), "a.txt", SEED.read_bytes(), **{"URL (optional)": "javascript:alert(1)"})
-    assert any("http://" in e.value for e in at.error)
+    assert any("http://" in t for t in shown_text(at.error))
     assert Store(store).count() == TOTAL
+
+
+def test_an_upload_name_cannot_inject_markdown(store: Path) -> None:
+    """A file name is shown as text: no image or link the browser would fetch."""
+    name = "![x](http://evil.example/p.png).txt"
+    at = upload(app(), name, b"")
+    assert shown_text(at.error) == [f"“{name}” is empty."]
+    assert all("![" not in e.value and "](" not in e.value for e in at.error)
 
 
 @pytest.mark.slow
@@ -251,7 +265,7 @@ def test_an_uploaded_article_is_extracted_shown_and_persisted(store: Path) -> No
         "Source (optional)": "Test upload", "URL (optional)": "https://example.org/convoy",
         "Published (optional, YYYY-MM-DD)": "2024-05-15",
     })
-    assert any("Added convoy.txt" in s.value for s in at.success), [e.value for e in at.error]
+    assert any("Added convoy.txt" in t for t in shown_text(at.success)), shown_text(at.error)
     after = Store(store).query()
     new = [i for i in after if i.incident_id not in {f"t{n:03d}" for n in range(1, 15)}]
     assert new and all(i.status == "auto" for i in new)
