@@ -16,6 +16,29 @@ from geo.errors import GeoError
 COMMANDS = ("extract", "geocode", "ingest", "export")
 
 
+def add_online_options(parser: argparse.ArgumentParser) -> None:
+    """`--online LIST` / `--offline`, the same for every command that geocodes."""
+    parser.add_argument("--online", metavar="LIST",
+                        help="comma-separated online geocoders to enable (nominatim, ban); "
+                             "default: GEO_ONLINE; ignored when GEO_OFFLINE=1")
+    parser.add_argument("--offline", action="store_true", help="use no online geocoder")
+
+
+def online_choice(args: argparse.Namespace) -> list[str] | None:
+    """Providers the flags ask for, or None to follow GEO_ONLINE. GEO_OFFLINE wins."""
+    from geo import config
+
+    if args.offline:
+        return []
+    if args.online is None:
+        return None
+    online = [name.strip().lower() for name in args.online.split(",") if name.strip()]
+    if online and config.offline():
+        print("warning: GEO_OFFLINE is set; --online ignored", file=sys.stderr)
+        return []
+    return online
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m geo",

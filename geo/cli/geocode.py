@@ -11,10 +11,9 @@ import argparse
 import json
 import sys
 
-from geo import config
+from geo.cli import add_online_options, online_choice
 from geo.errors import GeoError
 from geo.model import Place
-from geo.providers import PROVIDERS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,10 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="place names; '-' reads one name per line from standard input")
     p.add_argument("--json", action="store_true",
                    help="print a JSON array of places instead of one line per name")
-    p.add_argument("--online", metavar="LIST",
-                   help=f"comma-separated online providers to enable ({', '.join(PROVIDERS)}); "
-                        "default: GEO_ONLINE; ignored when GEO_OFFLINE=1")
-    p.add_argument("--offline", action="store_true", help="use no online provider")
+    add_online_options(p)
     p.add_argument("--department", help="context: the department the names are in")
     p.add_argument("--region", help="context: the region the names are in")
     p.add_argument("--near", action="append", default=[], metavar="LAT,LON",
@@ -68,15 +64,7 @@ def run(args: argparse.Namespace) -> int:
     names = _names(args)
     if not names:
         raise GeoError("no names given (pass NAME... or '-' to read them from stdin)")
-    if args.offline:
-        online: list[str] | None = []
-    elif args.online is not None:
-        online = [p.strip().lower() for p in args.online.split(",") if p.strip()]
-        if config.offline() and online:
-            print("warning: GEO_OFFLINE is set; --online ignored", file=sys.stderr)
-            online = []
-    else:
-        online = None
+    online = online_choice(args)
     context = None
     if args.department or args.region or args.near:
         context = GeoContext(department=args.department, region=args.region,

@@ -18,6 +18,7 @@ import argparse
 import sys
 
 from geo import config
+from geo.cli import add_online_options, online_choice
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,9 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="corrections file (default: GEO_CORRECTIONS or data/corrections.json)")
     p.add_argument("--force", action="store_true",
                    help="re-extract unchanged files too (after a gazetteer or extractor update)")
-    p.add_argument("--online", metavar="LIST",
-                   help="comma-separated online geocoders to enable (default: GEO_ONLINE)")
-    p.add_argument("--offline", action="store_true", help="use no online geocoder")
+    add_online_options(p)
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no per-file lines, only skipped files and the summary")
     p.set_defaults(func=run)
@@ -50,10 +49,10 @@ def run(args: argparse.Namespace) -> int:
     paths = args.paths or [config.SEEDS_DIR]
     store = Store(args.db)
     geocoder = None
-    if args.online is not None or args.offline:
+    online = online_choice(args)
+    if online is not None:
         from geo.geocoder import Geocoder
 
-        online = [] if args.offline else [n.strip() for n in args.online.split(",") if n.strip()]
         geocoder = Geocoder(online=online)
 
     def progress(p: Progress) -> None:
