@@ -7,11 +7,14 @@ cached per (store version, filter state): the query, the map payload, the CSV.
 Run with `streamlit run dashboard.py`.
 
 Built to stay fast at 100,000 incidents (issue 7, `benchmarks/run.py`): the
-filtered frame and what is derived from it are kept per filter state without
-copies (`get_view`); the map's incidents reach the browser as a file the app
-serves (`geo.assets.publish`), not inside the page script; large downloads are
-generated when clicked, from the store's ready-made CSV lines and GeoJSON
-features, instead of on every rerun.
+caches are keyed by the store's data version (`Store.version`), so a new visitor
+reuses them; the filtered frame and what is derived from it are kept per filter
+state without copies (`get_view`); the map's incidents reach the browser as a
+pre-compressed file the app serves (`geo.assets.publish`), not inside the page
+script; the table, chart, off-map list and upload form are collapsed sections
+made only once opened (`section`), so the first page shows the map without
+loading their code; large downloads are generated when clicked, from the store's
+ready-made CSV lines and GeoJSON features, instead of on every rerun.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ K_DATES, K_TYPES, K_SOURCES, K_DEPTS, K_PRISONS, K_TEXT = (
     "f_dates", "f_types", "f_sources", "f_departments", "f_prisons", "f_text",
 )
 FILTER_KEYS = (K_DATES, K_TYPES, K_SOURCES, K_DEPTS, K_PRISONS, K_TEXT)
+#: Keys of the collapsible sections (open or not, per visitor).
+K_ADD, K_OFF_MAP, K_CHART, K_TABLE = "x_add", "x_off_map", "x_chart", "x_table"
 
 
 # --- cached data (keyed by store file, its version stamp and the filter state) ---------
@@ -63,20 +68,13 @@ def get_store(db: str) -> Store:
     return Store(db)
 
 
-def store_stamp(db: Path) -> tuple[int, ...]:
-    """Changes whenever the store is written (the WAL file too): the caches' version."""
-    out: list[int] = []
-    for p in (db, db.with_name(db.name + "-wal")):
-        try:
-            s = p.stat()
-            out += [s.st_size, s.st_mtime_ns]
-        except OSError:
-            out += [0, 0]
-    return tuple(out)
+def store_stamp(db: Path) -> str:
+    """The store's data version (`Store.version`): the caches' key."""
+    return get_store(str(db)).version()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def get_facets(db: str, stamp: tuple[int, ...]) -> Facets:
+def get_facets(db: str, stamp: str) -> Facets:
     return get_store(db).facets()
 
 
@@ -96,28 +94,33 @@ class View:
 
     frame: pd.DataFrame
     off_map: pd.DataFrame  # located only to a department, region or country
-    chart: pd.DataFrame  # incidents per month and type
 
 
 @st.cache_resource(show_spinner="Querying incidents…", max_entries=6)
-def get_view(db: str, stamp: tuple[int, ...], state: str) -> View:
+def get_view(db: str, stamp: str, state: str) -> View:
     frame = get_store(db).query_frame(state_filters(state))
     off_map = frame.loc[~mapview.pinnable_mask(frame), OFF_MAP_COLUMNS]  # only what is shown
-    return View(frame, off_map, timeline(frame))
+    return View(frame, off_map)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def get_chart(db: str, stamp: str, state: str) -> pd.DataFrame:
+    """Incidents per month and type (read-only, shared like `get_view`)."""
+    return timeline(get_view(db, stamp, state).frame)
 
 
 @st.cache_data(show_spinner="Drawing the map…", max_entries=16)
-def get_map_data(db: str, stamp: tuple[int, ...], state: str) -> mapview.MapData:
+def get_map_data(db: str, stamp: str, state: str) -> mapview.MapData:
     return mapview.map_data(get_view(db, stamp, state).frame, get_prisons())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def get_export(db: str, stamp: tuple[int, ...], state: str, fmt: str) -> bytes:
+def get_export(db: str, stamp: str, state: str, fmt: str) -> bytes:
     """The filtered incidents as CSV or GeoJSON, from the store's ready-made lines."""
     return get_store(db).export(state_filters(state), fmt)[0].encode("utf-8")
 
 
-def download_data(db: str, stamp: tuple[int, ...], state: str, fmt: str,
+def download_data(db: str, stamp: str, state: str, fmt: str,
                   rows: int) -> bytes | Callable[[], bytes]:
     """The file now for a small selection; for a large one, a function Streamlit
     calls when the button is clicked (on its own thread: no st.* caching there)."""
@@ -257,9 +260,10 @@ def safe_stem(name: str) -> str:
 
 
 def add_article(db: Path) -> None:
-    with st.sidebar.expander("Add an article", icon=":material/upload_file:"), st.form(
-        "add_article", clear_on_submit=True
-    ):
+    box = section("Add an article", K_ADD, ":material/upload_file:", st.sidebar)
+    if not box:
+        return
+    with box, st.form("add_article", clear_on_submit=True):
         upload = st.file_uploader(
             "Article file", type=list(ALLOWED_UPLOADS),
             help="A news article saved as .txt, .html, .htm or .md "
@@ -324,6 +328,18 @@ def add_article(db: Path) -> None:
 # --- main layout -------------------------------------------------------------------
 
 
+def section(label: str, key: str, icon: str, parent: Any = st) -> Any:
+    """A collapsed section whose content is made and sent only while it is open
+    (None when closed): the first page shows the map without waiting for the
+    table's and chart's code, which costs a GPU-less browser a second (issue 7)."""
+    box = parent.expander(label, key=key, icon=icon, on_change="rerun")
+    return box if box.open else None
+
+
+def count(n: int, noun: str = "incident") -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def limit_note(rows: int) -> str:
     """What a table leaves out above TABLE_LIMIT rows (empty when nothing)."""
     if rows <= TABLE_LIMIT:
@@ -372,7 +388,7 @@ def main() -> None:
 
     st.title("Attacks on French prisons, staff and convoys")
     st.caption(
-        f"{facets.total} incidents in the store · every field traced to a quoted sentence. "
+        f"{count(facets.total)} in the store · every field traced to a quoted sentence. "
         "Approximate places are drawn hollow with a dashed circle of uncertainty."
     )
     c1, c2, c3 = st.columns(3)
@@ -388,29 +404,6 @@ def main() -> None:
         ),
         key="incident_map", height=620, use_container_width=True, returned_objects=[],
     )
-    if not off_map.empty:
-        st.subheader("Not on the map")
-        st.caption("Known only to a department, region or country: listed, not pinned."
-                   + limit_note(len(off_map)))
-        st.dataframe(
-            off_map.head(TABLE_LIMIT),
-            hide_index=True, width="stretch",
-        )
-
-    st.subheader("Incidents over time")
-    chart = view.chart
-    if chart.empty:
-        st.info("No dated incident in this selection.")
-    else:
-        st.bar_chart(
-            chart, color=[mapview.TYPE_STYLES[t].color for t in chart.columns],
-            x_label="month", y_label="incidents",
-        )
-
-    st.subheader("Incidents")
-    if len(frame) > TABLE_LIMIT:
-        st.caption(limit_note(len(frame)).strip())
-    st.dataframe(frame[TABLE_COLUMNS].head(TABLE_LIMIT), hide_index=True, width="stretch")
     d1, d2, _ = st.columns([1, 1, 3])
     d1.download_button(
         "Download CSV", download_data(str(db), stamp, state, "csv", len(frame)),
@@ -423,5 +416,26 @@ def main() -> None:
         icon=":material/download:",
     )
 
+    # Section labels stay the same whatever the filters: Streamlit tells an expander by
+    # its label, and a new label would close it on every filter change.
+    if not off_map.empty and (box := section(
+        "Not on the map", K_OFF_MAP, ":material/location_off:",
+    )):
+        box.caption(f"{count(len(off_map))} known only to a department, region or country: "
+                    "listed, not pinned." + limit_note(len(off_map)))
+        box.dataframe(off_map.head(TABLE_LIMIT), hide_index=True, width="stretch")
+    if box := section("Incidents over time", K_CHART, ":material/bar_chart:"):
+        chart = get_chart(str(db), stamp, state)
+        if chart.empty:
+            box.info("No dated incident in this selection.")
+        else:
+            box.bar_chart(
+                chart, color=[mapview.TYPE_STYLES[t].color for t in chart.columns],
+                x_label="month", y_label="incidents",
+            )
+    if box := section("Table of incidents", K_TABLE, ":material/table:"):
+        box.caption(f"{count(len(frame))}, newest first." + limit_note(len(frame)))
+        box.dataframe(frame[TABLE_COLUMNS].head(TABLE_LIMIT), hide_index=True,
+                      width="stretch")
 
 main()

@@ -921,11 +921,16 @@ class IncidentLayer(JSCSSMixin, Layer):
           }
           {%- if this.payload_url %}
           // The incidents come as a file the app serves (see geo.assets.publish):
-          // the page script stays small whatever the number of incidents.
-          fetch({{ this.payload_url|tojson }}, {credentials: "same-origin"})
+          // the page script stays small whatever the number of incidents. Its gzip
+          // copy is a third of the size and costs the server nothing per visit.
+          var inflate = typeof DecompressionStream === "function";
+          fetch({{ this.payload_url|tojson }} + (inflate ? {{ this.gzip_suffix|tojson }} : ""),
+                {credentials: "same-origin"})
             .then(function (r) {
                 if (!r.ok) { throw new Error("HTTP " + r.status); }
-                return r.json();
+                return inflate
+                    ? new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json()
+                    : r.json();
             })
             .then(build)
             .catch(function (err) {
@@ -956,6 +961,7 @@ class IncidentLayer(JSCSSMixin, Layer):
             raise ValueError("IncidentLayer needs payload_json or payload_url")
         self.payload = payload_json if payload_url is None else None
         self.payload_url = payload_url
+        self.gzip_suffix = assets.GZIP_SUFFIX
         self.glyphs = script_json([TYPE_STYLES[t].glyph for t in TYPE_ORDER])
         self.circle_limit = CIRCLE_LIMIT
         self.fast_limit = FAST_CLUSTER_LIMIT

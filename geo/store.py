@@ -886,6 +886,13 @@ class Store:
         rows = dict(self._read("SELECT key, value FROM meta WHERE key IN ('uuid', 'version')"))
         return rows.get("uuid", ""), rows.get("version", "0")
 
+    def version(self) -> str:
+        """Changes exactly when the stored data changes (every write bumps it): the key
+        for caches of what is derived from the store. File times would not do: a reader
+        opening the WAL file touches it, and every Streamlit session reads from its own
+        thread, so each new visitor would rebuild the map."""
+        return ":".join(self._token())
+
     def query(self, filters: Filters | None = None, *, limit: int | None = None
               ) -> list[Incident]:
         """Full incident records, newest event first (undated last), then by id."""

@@ -58,10 +58,20 @@ def run(at: AppTest) -> AppTest:
     return at
 
 
-def app(query: dict[str, list[str] | str] | None = None) -> AppTest:
+#: The collapsible sections' keys (dashboard.K_*): the table, the list of incidents
+#: not on the map, the chart, the upload form.
+SECTIONS = ("x_table", "x_off_map", "x_chart", "x_add")
+
+
+def app(query: dict[str, list[str] | str] | None = None,
+        opened: tuple[str, ...] = SECTIONS) -> AppTest:
+    """The dashboard's first run (from a URL with `query`), the `opened` sections
+    open as if the visitor had clicked them."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     for key, value in (query or {}).items():
         at.query_params[key] = value
+    for key in opened:
+        at.session_state[key] = True
     return run(at)
 
 
@@ -201,9 +211,34 @@ def test_hostile_source_name_is_plain_text_in_widgets(store: Path) -> None:
     assert not any(XSS in md.value for md in at.markdown)
 
 
+def test_sections_below_the_map_are_made_only_when_opened(
+    store: Path, downloads: dict[str, bytes],
+) -> None:
+    """A first visit gets the map, metrics and downloads; the table, chart, list and
+    upload form are collapsed and not even sent until opened (issue 7: the map shows
+    a second sooner)."""
+    at = app(opened=())
+    labels = [e.label for e in at.expander]
+    assert labels == ["Not on the map", "Incidents over time", "Table of incidents",
+                      "Add an article"]
+    assert not at.dataframe and not at.file_uploader
+    assert not at.get("vega_lite_chart")
+    assert len(csv_rows(downloads["incidents.csv"])) == TOTAL  # downloads stay at hand
+    at.session_state["x_table"] = True  # what clicking the section does
+    run(at)
+    assert len(table(at)) == TOTAL
+    at.session_state["x_chart"] = True
+    widget(at, "multiselect", "Incident type").set_value(["gunfire"])
+    run(at)
+    assert len(table(at)) == TYPE_COUNTS["gunfire"]  # still open after a filter change
+    assert f"{TYPE_COUNTS['gunfire']} incidents, newest first." in [c.value for c in at.caption]
+    assert len(at.get("vega_lite_chart")) == 1
+
+
 def test_incidents_located_only_to_a_region_are_listed_not_pinned(store: Path) -> None:
     at = app()
-    assert any(h.value == "Not on the map" for h in at.subheader)
+    assert "2 incidents known only to a department, region or country: listed, not " \
+        "pinned." in [c.value for c in at.caption]
     listed = next(d.value for d in at.dataframe if "geo_precision" in d.value.columns
                   and len(d.value.columns) < len(COLUMN_NAMES))
     assert set(listed["incident_id"]) == {"t013", "t014"}

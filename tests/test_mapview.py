@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import re
 from pathlib import Path
@@ -319,7 +320,9 @@ def test_a_published_payload_is_fetched_not_inlined(tmp_path: Path) -> None:
     assert url == f"/app/static/mapdata/{md.incidents_name}"
     assert (tmp_path / "mapdata" / md.incidents_name).read_text("utf-8") == md.incidents_json
     html = mapview.render_html(mapview.build_map(md, tiles="none", data_url=url))
-    assert f'fetch("{url}"' in html
+    assert f'fetch("{url}" + (inflate ? ".gz"' in html
+    copy = tmp_path / "mapdata" / (md.incidents_name + assets.GZIP_SUFFIX)
+    assert gzip.decompress(copy.read_bytes()).decode("utf-8") == md.incidents_json
     assert md.incidents_json not in html and '"i49"' not in html  # the page stays small
     assert assets.publish(md.incidents_json, md.incidents_name, root=tmp_path) == (
         f"{assets.STATIC_URL}/mapdata/{md.incidents_name}")  # again: same file, same name
@@ -334,9 +337,27 @@ def test_published_payloads_are_pruned_but_recent_ones_kept(
     monkeypatch.setattr(assets, "KEEP_FILES", 2)
     names = [assets.publish(f'{{"n":{i}}}', root=tmp_path).rsplit("/", 1)[1] for i in range(3)]
     folder = tmp_path / "mapdata"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(names)  # all recent: kept
+
+    def published() -> set[str]:  # each payload with its gzip copy
+        found = {p.name for p in folder.iterdir()}
+        assert found == {n for name in found for n in (name.removesuffix(".gz"),
+                                                        name.removesuffix(".gz") + ".gz")}
+        return {name for name in found if not name.endswith(".gz")}
+
+    assert published() == set(names)  # all recent: kept
     old = time.time() - assets.KEEP_SECONDS - 60
     for name in names[:2]:
         os.utime(folder / name, (old, old))
     newest = assets.publish('{"n":3}', root=tmp_path).rsplit("/", 1)[1]
-    assert {p.name for p in folder.iterdir()} == {names[2], newest}  # the 2 newest
+    assert published() == {names[2], newest}  # the 2 newest
+
+
+def test_a_payload_published_without_its_gzip_copy_gets_one(tmp_path: Path) -> None:
+    """A payload left by an older version (no .gz beside it) would make browsers fail."""
+    text = '{"n":1}'
+    name = assets.content_name(text)
+    (tmp_path / "mapdata").mkdir()
+    (tmp_path / "mapdata" / name).write_text(text, "utf-8")
+    assets.publish(text, root=tmp_path)
+    copy = tmp_path / "mapdata" / (name + assets.GZIP_SUFFIX)
+    assert gzip.decompress(copy.read_bytes()) == text.encode("utf-8")

@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -79,6 +80,15 @@ def choose_type(p: Page, label: str) -> None:
     p.page.keyboard.press("Escape")
 
 
+def open_section(p: Page, label: str) -> Any:
+    """Click a collapsed section open (its content is made on the rerun that follows)."""
+    box = p.page.get_by_test_id("stExpander").filter(has_text=label)
+    box.locator("summary").click()
+    p.page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=TIMEOUT_MS)
+    return box
+
+
 def download_csv(p: Page, tmp_path: Path) -> list[dict[str, str]]:
     with p.page.expect_download(timeout=TIMEOUT_MS) as info:
         p.page.get_by_role("button", name="Download CSV").click()
@@ -122,6 +132,26 @@ def test_one_incident_type_changes_metric_map_csv_and_url(
     assert all("gunfire" in r["types"].split(";") for r in rows)
     page.page.screenshot(path=str(artifacts / "dashboard-gunfire.png"))
     assert not foreign_requests(page, server) and not page.errors
+
+
+def test_sections_open_on_click_and_stay_open_across_filter_changes(
+    page: Page, server: Server, artifacts: Path,
+) -> None:
+    open_app(page, server)
+    assert page.page.get_by_test_id("stExpander").count() == 4  # 3 below the map, upload
+    assert page.page.get_by_test_id("stDataFrame").count() == 0  # nothing sent yet
+    table = open_section(page, "Table of incidents")
+    table.get_by_text("14 incidents, newest first.").wait_for(timeout=TIMEOUT_MS)
+    table.get_by_test_id("stDataFrame").wait_for(timeout=TIMEOUT_MS)
+    chart = open_section(page, "Incidents over time")
+    chart.locator("canvas, svg").first.wait_for(timeout=TIMEOUT_MS)
+    choose_type(page, "Gunfire")
+    wait_metric(page, TYPE_COUNTS["gunfire"])
+    table.get_by_text(f"{TYPE_COUNTS['gunfire']} incidents, newest first.").wait_for(
+        timeout=TIMEOUT_MS)  # still open, now with the filtered rows
+    chart.locator("canvas, svg").first.wait_for(timeout=TIMEOUT_MS)
+    page.page.screenshot(path=str(artifacts / "dashboard-sections.png"), full_page=True)
+    assert not page.errors
 
 
 def test_a_shared_url_restores_the_filters(page: Page, server: Server, tmp_path: Path) -> None:

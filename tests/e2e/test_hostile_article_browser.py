@@ -23,6 +23,7 @@ from e2e.test_dashboard_browser import (
     map_frame,
     map_incidents,
     open_app,
+    open_section,
 )
 
 pytestmark = pytest.mark.browser
@@ -113,6 +114,7 @@ def test_hostile_text_is_shown_as_text_and_no_script_runs(
 
     # The table (a canvas grid; its accessible cells hold what it draws): the same
     # characters, the URL as text.
+    open_section(page, "Table of incidents")
     cells = last_table_cells(page)
     assert f"{FORMULA} {FLAG_XSS}" in cells and JS_URL in cells
     assert any(ALERT_XSS in c for c in cells)

@@ -22,6 +22,7 @@ from e2e.test_dashboard_browser import (
     map_incidents,
     metric,
     open_app,
+    open_section,
 )
 from geo.prisons import load_prisons
 
@@ -59,8 +60,9 @@ def test_the_seed_incidents_and_the_prisons_are_on_the_map(
     for label in ("Ambush", "Gunfire", "Arson"):
         assert label in legend, legend
 
+    open_section(page, "Not on the map").get_by_text(
+        "1 incident known only to a department, region or country").wait_for(timeout=TIMEOUT_MS)
     off_map = page.page.get_by_test_id("stDataFrame").filter(has_text="geo_precision").first
-    page.page.get_by_text("Not on the map").wait_for(timeout=TIMEOUT_MS)
     off_map.locator("[role=gridcell]", has_text="country").wait_for(state="attached",
                                                                      timeout=TIMEOUT_MS)
     assert "protest" in off_map.locator("[role=gridcell]").all_inner_texts()
