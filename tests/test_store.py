@@ -232,6 +232,23 @@ def test_add_get_query_roundtrip_every_field(tmp_path: Path) -> None:
         store.add_incidents([make(4), make(4)])
 
 
+def test_version_changes_with_the_data_not_with_readers(tmp_path: Path) -> None:
+    """The dashboard keys its caches on it: a reader on a new thread (a new visitor's
+    session) opens a connection and touches the WAL file, but must not change it."""
+    store = Store(tmp_path / "s.sqlite")
+    store.add_incidents([make(1)])
+    before = store.version()
+    seen: list[str] = []
+    reader = threading.Thread(target=lambda: (store.query_frame(), seen.append(store.version())))
+    reader.start()
+    reader.join()
+    assert seen == [before] and Store(tmp_path / "s.sqlite").version() == before
+    store.add_incidents([make(2)])
+    after = store.version()
+    assert after != before
+    assert Store(tmp_path / "t.sqlite").version().split(":")[0] != after.split(":")[0]
+
+
 def test_fast_record_equals_to_dict() -> None:
     inc = make(5, event_date=None, killed=2)
     assert _record(inc) == inc.to_dict()
