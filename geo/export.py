@@ -226,6 +226,14 @@ def rows_frame(rows: Iterable[Sequence[Any]]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(COLUMN_NAMES), copy=False)
 
 
+def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (the export columns, e.g. read back from a file) with `rows_frame`'s
+    column order and dtypes."""
+    dtypes = {name: "Int64" if kind == "int" else "float64" if kind == "float" else "str"
+              for name, kind in CSV_COLUMNS}
+    return frame[list(COLUMN_NAMES)].astype(dtypes)
+
+
 def incidents_frame(incidents: Iterable[Incident]) -> pd.DataFrame:
     """One row per incident, the export columns."""
     return rows_frame(incident_row(inc) for inc in incidents)

@@ -18,8 +18,9 @@ Design, and why:
   filters, `incident_search` (folded text) for the search box, and
   `incident_docs` with the ready-made CSV line, GeoJSON Feature and full record.
   So filters are SQL; `query_frame` takes the selected rows out of a frame built
-  once per data version (meta 'version', bumped by every write); exports are a
-  join of ready-made lines.
+  once per data version (meta 'version', bumped by every write) and kept on disk
+  beside the store (`frame_file`) for the next process; the filter facets are
+  stored with every write; exports are a join of ready-made lines.
 - Incidents added with `add_incidents` (synthetic benchmarks, imports) have
   origin 'direct' and are left alone by the rebuild.
 - Schema changes bump SCHEMA_VERSION (PRAGMA user_version); a file from a newer
@@ -44,13 +45,15 @@ import uuid
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pyarrow import feather
 
 from geo import config, export, pipeline
 from geo.corrections import Correction, apply_correction, load_corrections
@@ -329,6 +332,15 @@ _INSERT_INCIDENT = (
 #: Full frames by (store path, store uuid, data version): the dashboard reruns its
 #: script on every widget change, so the big frame is built once per data change.
 _FRAME_CACHE: dict[str, tuple[tuple[str, str], pd.DataFrame, np.ndarray]] = {}
+#: `Store.frame_file`: the frame of the whole store as an Arrow (Feather) file,
+#: tagged with the data version it was built from.
+FRAME_FILE_SUFFIX = "-frame.arrow"
+FRAME_TOKEN_KEY = b"geo-store-version"
+FRAME_RID_COLUMN = "_rid"
+#: Arrow text read back as pandas' `str` dtype (what `export.rows_frame` makes).
+_ARROW_TYPES = {pa.string(): pd.StringDtype("pyarrow", na_value=np.nan),
+                pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan),
+                pa.int64(): pd.Int64Dtype()}
 _FACETS_CACHE: dict[str, tuple[tuple[str, str], Facets]] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -774,13 +786,18 @@ class Store:
         )
         return len(rows)
 
-    @staticmethod
-    def _bump(conn: sqlite3.Connection) -> None:
-        """Mark a data change: caches keyed on the version are then rebuilt."""
+    def _bump(self, conn: sqlite3.Connection) -> None:
+        """Mark a data change: caches keyed on the version are then rebuilt. The
+        facets are computed here, once per change, so that a dashboard starting on
+        a large store reads them instead of scanning it (0.7 s at 100,000)."""
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('version', '1') ON CONFLICT (key) "
             "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
+        stored = {"version": ":".join(self._token()),
+                  "facets": dataclasses.asdict(self._compute_facets())}
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('facets', ?)",
+                     (json.dumps(stored, default=str),))
 
     def apply_corrections(
         self, corrections_path: str | os.PathLike[str] | None = None
@@ -915,10 +932,15 @@ class Store:
             with _CACHE_LOCK:
                 cached = _FRAME_CACHE.get(key)
             if cached is None or cached[0] != token:
-                columns = ", ".join(f"i.{c}" for c in export.COLUMN_NAMES)
-                rows = self._read(f"SELECT i.rid, {columns} FROM incidents i {_ORDER}")
-                rids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                full = export.rows_frame(r[1:] for r in rows)
+                loaded = self._load_frame_file(token)
+                if loaded is None:
+                    columns = ", ".join(f"i.{c}" for c in export.COLUMN_NAMES)
+                    rows = self._read(f"SELECT i.rid, {columns} FROM incidents i {_ORDER}")
+                    rids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                    full = export.rows_frame(r[1:] for r in rows)
+                    self._save_frame_file(token, full, rids)
+                else:
+                    full, rids = loaded
                 position = np.full(int(rids.max()) + 1 if len(rids) else 1, -1, np.int64)
                 position[rids] = np.arange(len(rids))
                 cached = (token, full, position)
@@ -932,6 +954,44 @@ class Store:
         if limit is not None:
             picks = picks[: max(0, int(limit))]
         return full.take(picks).reset_index(drop=True)
+
+    @property
+    def frame_file(self) -> Path:
+        """Where `query_frame` keeps its whole-store frame between processes (beside
+        the store; data/*.sqlite-* is git-ignored)."""
+        return self.path.with_name(self.path.name + FRAME_FILE_SUFFIX)
+
+    def _load_frame_file(self, token: tuple[str, str]) -> tuple[pd.DataFrame, np.ndarray] | None:
+        """The frame saved for this data version, or None (missing, stale, unreadable:
+        then it is rebuilt from SQL, 2.4 s at 100,000 incidents instead of 0.1 s)."""
+        try:
+            table = feather.read_table(self.frame_file, memory_map=False)
+            if (table.schema.metadata or {}).get(FRAME_TOKEN_KEY) != ":".join(token).encode():
+                return None
+            frame = table.to_pandas(types_mapper=_ARROW_TYPES.get)
+            rids = frame.pop(FRAME_RID_COLUMN).to_numpy(np.int64)
+            return export.typed_frame(frame), rids
+        except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+            if not isinstance(exc, FileNotFoundError):
+                log.info("%s: frame file not used (%s)", self.frame_file, exc)
+            return None
+
+    def _save_frame_file(self, token: tuple[str, str], frame: pd.DataFrame,
+                         rids: np.ndarray) -> None:
+        """Best effort: a read-only folder or a full disk only costs the next start."""
+        target = self.frame_file
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
+        try:
+            table = pa.Table.from_pandas(frame.assign(**{FRAME_RID_COLUMN: rids}),
+                                         preserve_index=False)
+            table = table.replace_schema_metadata(
+                {FRAME_TOKEN_KEY: ":".join(token).encode()})
+            feather.write_feather(table, tmp, compression="lz4")
+            os.replace(tmp, target)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            log.info("%s: frame file not saved (%s)", target, exc)
+            with suppress(OSError):
+                tmp.unlink()
 
     def export(self, filters: Filters | None = None, fmt: str = "csv", *, bom: bool = True
                ) -> tuple[str, int]:
@@ -986,11 +1046,24 @@ class Store:
                 cached = _FACETS_CACHE.get(key)
             if cached is not None and cached[0] == token:
                 return dataclasses.replace(cached[1])
-            facets = self._compute_facets()
+            facets = self._stored_facets(token) or self._compute_facets()
         with _CACHE_LOCK:
             _FACETS_CACHE.clear()
             _FACETS_CACHE[key] = (token, facets)
         return dataclasses.replace(facets)
+
+    def _stored_facets(self, token: tuple[str, str]) -> Facets | None:
+        """The facets `_bump` stored for this data version (None for a store written
+        before they were stored)."""
+        try:
+            stored = json.loads(self._meta("facets") or "{}")
+        except ValueError:
+            return None
+        if stored.get("version") != ":".join(token):
+            return None
+        data = stored["facets"]
+        return Facets(**{**data, "date_min": _as_date(data["date_min"]),
+                         "date_max": _as_date(data["date_max"])})
 
     def _compute_facets(self) -> Facets:
         live = "i.status != 'rejected'"
