@@ -119,6 +119,23 @@ def test_map_renders_offline_with_incident_and_prison_markers(
     assert not page.errors and not page.dialogs
 
 
+def test_the_map_payload_comes_compressed_or_plain_for_older_browsers(
+    page: Page, server: Server,
+) -> None:
+    open_app(page, server)
+    assert map_incidents(page, PINNED) == PINNED
+    fetched = [u for u in page.requests if "/app/static/mapdata/" in u]
+    assert fetched and all(u.endswith(".json.gz") for u in fetched)
+    # A browser without DecompressionStream (before 2023) gets the plain JSON.
+    page.page.add_init_script("delete window.DecompressionStream;")
+    page.requests.clear()
+    open_app(page, server)
+    assert map_incidents(page, PINNED) == PINNED
+    fetched = [u for u in page.requests if "/app/static/mapdata/" in u]
+    assert fetched and all(u.endswith(".json") for u in fetched)
+    assert not page.errors
+
+
 def test_one_incident_type_changes_metric_map_csv_and_url(
     page: Page, server: Server, artifacts: Path, tmp_path: Path,
 ) -> None:
