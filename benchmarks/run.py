@@ -46,14 +46,11 @@ import json
 import os
 import platform
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -227,12 +224,6 @@ def chromium() -> str | None:
     return path if Path(path).is_file() or shutil.which(path) else None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def vm_hwm_mb(pid: int) -> float:
     """Peak resident set size of a process (Linux /proc), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -244,39 +235,12 @@ def vm_hwm_mb(pid: int) -> float:
 @contextlib.contextmanager
 def serve(app: Path, db: Path, work: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`streamlit run APP` on 127.0.0.1 against store `db`; yields (url, process)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    from geo.devserver import running_app
+
     env = {**base_env(work), "GEO_DB": str(db)}
-    log = (work / f"streamlit-{app.stem}-{port}.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited: see {log.name}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit not healthy: see {log.name}") from None
-                time.sleep(0.2)
+    log = work / f"streamlit-{app.stem}-{time.monotonic_ns()}.log"
+    with running_app(app, env, log) as (url, proc):
         yield url, proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=20)
-        log.close()
 
 
 MAP_FRAME = 'iframe[src*="streamlit_folium"]'

@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +21,7 @@ from typing import Any
 import pytest
 
 from e2e.sample_store import make_store
+from geo.devserver import running_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -46,26 +43,6 @@ def chromium_path() -> str:
     pytest.skip(message)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit not healthy after {START_TIMEOUT_S}s:\n{log.read_text()}")
-
-
 class Server:
     """The running app: its URL, store and log."""
 
@@ -78,32 +55,15 @@ class Server:
 def run_dashboard(db: Path, tmp: Path) -> Iterator[Server]:
     """`streamlit run dashboard.py` on a free port over the store `db`, offline;
     stopped (its whole process group) on exit. Its log is `tmp/streamlit.log`."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ, "GEO_DB": str(db), "GEO_OFFLINE": "1",
         "GEO_CACHE": str(tmp / "geocache.sqlite"), "PYTHONUNBUFFERED": "1",
     }
     log = tmp / "streamlit.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
-             "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    try:
-        wait_healthy(url, proc, log)
+    with running_app(ROOT / "dashboard.py", env, log, start_timeout=START_TIMEOUT_S) as (
+        url, _proc,
+    ):
         yield Server(url, db, log)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
 
 
 def ingest_into(db: Path, folder: Path) -> None:
