@@ -405,15 +405,12 @@ def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
 
 # --- Language -------------------------------------------------------------------------
 
-_FR_WORDS = frozenset("le la les des du une et est dans pour sur avec été par au aux qui".split())
-_EN_WORDS = frozenset("the and of to in was were for with on by at from that has".split())
-
-
 def guess_language(text: str) -> str:
-    words = re.findall(r"[a-zà-ÿ]+", text[:5000].lower())
-    fr = sum(1 for w in words if w in _FR_WORDS)
-    en = sum(1 for w in words if w in _EN_WORDS)
-    return "fr" if fr > en else "en"
+    """The article's language from its function words (the language packs' lists):
+    a pack's code, or "und" when the text does not say clearly."""
+    from geo.extract.lang import detect
+
+    return detect(text)
 
 
 # --- Loading -------------------------------------------------------------------------------

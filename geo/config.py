@@ -12,6 +12,7 @@
 | GEO_TILES | tile URL template, or "none" | OpenStreetMap |
 | GEO_CORRECTIONS | analyst corrections file | data/corrections.json |
 | GEO_ONLINE_TIMEOUT | seconds to wait for an online geocoder's answer | 10 |
+| GEO_LANG_PACKS | extra folders of extraction language packs (path-separated) | none |
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ def corrections_path() -> Path:
 
 def prisons_path() -> Path:
     return _path("GEO_PRISONS", DATA_DIR / "prisons.csv")
+
+
+def lang_pack_dirs() -> tuple[Path, ...]:
+    """Extra folders holding extraction language packs, one sub-folder per language."""
+    raw = os.environ.get("GEO_LANG_PACKS", "")
+    return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip())
 
 
 def offline() -> bool:

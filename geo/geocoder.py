@@ -57,12 +57,22 @@ MAX_ALTERNATIVES = 5
 MAX_NEAR = 20
 
 _PAREN = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
-_FACILITY_WORDS = re.compile(
-    r"^(?:(?:the\s+)?(?:prison|jail|penitentiary|centre penitentiaire|maison d arret|"
-    r"centre de detention|maison centrale|detention centre|detention center)"
-    r"(?:\s+(?:de la|de l|du|des|de|d|of|at|in))?\s+)"
-    r"|(?:\s+(?:prison|jail|penitentiary|detention centre|detention center))$"
-)
+
+
+def _facility_words() -> re.Pattern[str]:
+    """A prison noun before or after a name, in folded form, from the language packs
+    ("prison de X", "maison d arret de X", "X prison")."""
+    from geo.extract import lang
+
+    nouns = sorted({fold(n) for n in lang.facility_nouns()}, key=len, reverse=True)
+    links = sorted({fold(c) for c in lang.facility_connectors()} | {"at", "in"},
+                   key=len, reverse=True)
+    noun = "|".join(re.escape(n) for n in nouns)
+    link = "|".join(re.escape(c) for c in links)
+    return re.compile(rf"^(?:(?:the\s+)?(?:{noun})(?:\s+(?:{link}))?\s+)|(?:\s+(?:{noun}))$")
+
+
+_FACILITY_WORDS = _facility_words()
 _LEADING_ARTICLE = re.compile(r"^(?:the|le|la|les|l)\s+")
 _AREA_WORDS = re.compile(
     r"^(?:departement|department|region)\s+(?:of\s+|du\s+|de la\s+|de l\s+|des\s+|de\s+|d\s+)?"

@@ -18,12 +18,14 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
+from geo.extract import lang
 from geo.extract.casualties import CasualtyHit, find_casualties
 from geo.extract.dates import DateHit, find_dates
-from geo.extract.gate import gate, prefixes
+from geo.extract.gate import NEVER, Gate, derive, prefixes
 from geo.extract.places import (
     KIND_RANK,
     Mention,
@@ -46,19 +48,49 @@ from geo.normalize import fold
 
 _F = re.IGNORECASE | re.UNICODE
 
-#: Clause boundaries across which a trigger does not reach a place.
-_BARRIER = re.compile(
-    r";|\s[—–]\s|,\s*(?:while|whereas|but|although|though|alors\s+que|tandis\s+que|mais)\b|"
-    r"\b(?:while|whereas|tandis\s+que|alors\s+que)\b", _F,
-)
-#: Sentences that talk about the event without an attack word ("his transfer ...").
-_EVENT_NOUN = re.compile(
-    r"\b(?:transfers?|convoys?|escorts?|fourgons?|convois?|transfèrements?|extractions?)\b", _F,
-)
-_EVENT_WORDS = gate("transfer", "transfers", "convoy", "convoys", "escort", "escorts", "fourgon",
-                    "convoi", "transfèrement", "extraction")
-_OTHER = re.compile(r"\b(?:other|others|elsewhere|autres?|ailleurs)\b", _F)
-_LEAD_IN = re.compile(r"^\W*(?:and|but|then|et|mais|puis)?\W*$", _F)
+#: Clause boundaries in every language: a semicolon, a dash between spaces.
+_PUNCT_BARRIER = r";|\s[—–]\s"
+
+
+@dataclass(frozen=True, eq=False)
+class _ClauseRules:
+    """The clause rules of a set of language packs: barriers, event nouns, "other"."""
+
+    barrier: re.Pattern[str]
+    barrier_gate: Gate
+    event_noun: re.Pattern[str]
+    event_gate: Gate
+    other: re.Pattern[str]
+    lead_in: re.Pattern[str]
+
+
+@lru_cache(maxsize=32)
+def _clause_rules_for(key: tuple[tuple[str, ...], tuple]) -> _ClauseRules:
+    packs = lang.packs(key[0])
+    barriers = [b for p in packs for b in p.get("clauses", "barriers")]
+    events = [b for p in packs for b in p.get("clauses", "event_nouns")]
+    other = [b for p in packs for b in p.get("clauses", "other")]
+    lead = [b for p in packs for b in p.get("clauses", "lead_in")]
+    barrier_gate = NEVER
+    for b in barriers:
+        barrier_gate = barrier_gate | derive(b, bounded=False)
+    event_gate = NEVER
+    for e in events:
+        event_gate = event_gate | derive(e)
+    return _ClauseRules(
+        barrier=re.compile(
+            rf"{_PUNCT_BARRIER}|(?<![\w-]){lang.patterns_alternation(barriers)}\b", _F),
+        barrier_gate=barrier_gate,
+        event_noun=re.compile(rf"\b{lang.patterns_alternation(events)}\b", _F),
+        event_gate=event_gate,
+        other=re.compile(rf"\b{lang.words_alternation(other)}\b", _F),
+        lead_in=re.compile(rf"^\W*(?:{lang.words_alternation(lead)})?\W*$", _F),
+    )
+
+
+def clause_rules(codes: tuple[str, ...] | None = None) -> _ClauseRules:
+    return _clause_rules_for(lang.cache_key(codes or lang.codes_for(None)))
+
 
 UNPLACED = "FR"  # key of a group's incident with no place finer than the country
 #: A sentence naming more incident places than this is a summary or a scraped index
@@ -105,14 +137,13 @@ class _Sentence:
         self.starts = [a for a, _ in self.segments]
 
 
-_BARRIER_WORDS = gate("while", "whereas", "but", "although", "though", "alors", "tandis", "mais")
-
-
-def _segments(text: str, base: int, words: frozenset[str] | None = None) -> list[tuple[int, int]]:
-    if (words is not None and _BARRIER_WORDS.isdisjoint(words) and ";" not in text
+def _segments(text: str, base: int, words: frozenset[str] | None = None,
+              rules: _ClauseRules | None = None) -> list[tuple[int, int]]:
+    r = rules or clause_rules()
+    if (words is not None and not r.barrier_gate.allows(text, words) and ";" not in text
             and "—" not in text and "–" not in text):
         return [(base, base + len(text))]
-    cuts = [0, *(m.start() for m in _BARRIER.finditer(text)), len(text)]
+    cuts = [0, *(m.start() for m in r.barrier.finditer(text)), len(text)]
     return [(base + a, base + b) for a, b in pairwise(cuts) if b > a] or [
         (base, base + len(text))
     ]
@@ -163,6 +194,9 @@ class Assembler:
         self.resolve = resolve
         self.locate = locate
         self.published: dt.date | None = getattr(article.source, "published", None)
+        #: The language packs this article is read with: its language's, else all.
+        self.codes = lang.codes_for(getattr(article, "language", None))
+        self.clauses = clause_rules(self.codes)
         self.protos: dict[tuple[str, str], _Proto] = {}
         self.sentences: list[_Sentence] = []
         self.pending_clues: list[tuple[Clue, int]] = []
@@ -194,10 +228,11 @@ class Assembler:
                 last_para = s.paragraph
         for index, s in enumerate(self.article.sentences):
             text = s.text
-            if not text.strip() or is_caption(text):
+            if not text.strip() or is_caption(text, self.codes):
                 continue
             words = prefixes(text)
-            sent = _Sentence(index, text, s.start, s.end, _segments(text, s.start, words),
+            sent = _Sentence(index, text, s.start, s.end,
+                             _segments(text, s.start, words, self.clauses),
                              getattr(s, "paragraph", 0))
             self.sentences.append(sent)
             self._scan_sentence(sent, dateline_end(text) if s.start in first_in_paragraph else 0,
@@ -205,20 +240,21 @@ class Assembler:
 
     def _scan_sentence(self, sent: _Sentence, dateline: int, words: frozenset[str]) -> None:
         text, base = sent.text, sent.start
-        triggers = find_triggers(text, base, words)
-        event_noun = not _EVENT_WORDS.isdisjoint(words) and bool(_EVENT_NOUN.search(text))
+        triggers = find_triggers(text, base, words, self.codes)
+        event_noun = (self.clauses.event_gate.allows(text, words)
+                      and bool(self.clauses.event_noun.search(text)))
         if not triggers and not event_noun:
             self._orphan_casualties(sent, words)
             return
-        mentions = find_mentions(text, self.gaz, base)
-        assign_roles(text, mentions, base, dateline)
-        clues = find_clues(text, base, words)
+        mentions = find_mentions(text, self.gaz, base, codes=self.codes)
+        assign_roles(text, mentions, base, dateline, self.codes)
+        clues = find_clues(text, base, words, self.codes)
         for c in clues:
             for a, b in c.anchor_spans:
                 for m in mentions:
                     if m.start < b and a < m.end:
                         m.role, m.why = "anchor", c.kind
-        for a, b in country_wide(text, base, words):
+        for a, b in country_wide(text, base, words, self.codes):
             mentions.append(Mention(text[a - base : b - base], a, b, frozenset({"country"}),
                                     role="incident", why="country-wide",
                                     unit=1000 + a))
@@ -235,7 +271,8 @@ class Assembler:
                 self.pending_clues.append((c, sent.index))
             if clues:
                 self.pending_dates.extend(
-                    (d, sent.index) for d in find_dates(text, self.published, base, words))
+                    (d, sent.index) for d in find_dates(text, self.published, base, words,
+                                                    self.codes))
             self._orphan_casualties(sent, words)
             return
 
@@ -252,7 +289,7 @@ class Assembler:
                     best, best_gap = members, g
             protos: list[_Proto] = []
             follow = self.last_named.get((sent.paragraph, t.group))
-            if best is None and not units and follow and not _OTHER.search(
+            if best is None and not units and follow and not self.clauses.other.search(
                     text, sent.segments[seg][0] - base, sent.segments[seg][1] - base):
                 # "La prison de X a été la cible de tirs. Plusieurs impacts de balles ont
                 # été relevés ..." : the next sentence goes on about the same place.
@@ -286,13 +323,13 @@ class Assembler:
                     unique.append(p)
             self.last_attack[sent.paragraph] = unique
 
-        for d in find_dates(text, self.published, base, words):
+        for d in find_dates(text, self.published, base, words, self.codes):
             if d.start < base + dateline:
                 continue  # "MARSEILLE, 15 avril (AFP) —" dates the dispatch, not the event
             ti, weight = self._date_trigger(sent, triggers, d)
             for p in links.get(ti, []):
                 p.dates.append((d, weight, sent.index))
-        for c in find_casualties(text, base, words):
+        for c in find_casualties(text, base, words, self.codes):
             attack = [i for i, t in enumerate(triggers) if t.group == "attack"]
             if not attack:
                 self.pending_casualties.append((c, sent.index))
@@ -301,7 +338,7 @@ class Assembler:
                                                 (triggers[i].start, triggers[i].end)))
             for p in links.get(ti, []):
                 p.casualties.append((c, sent.index))
-        for h in find_targets(text, base, words):
+        for h in find_targets(text, base, words, self.codes):
             seg = _segment_of(sent, h.start)
             near = [i for i, t in enumerate(triggers) if _segment_of(sent, t.start) == seg]
             if not near:
@@ -323,7 +360,7 @@ class Assembler:
     def _orphan_casualties(self, sent: _Sentence, words: frozenset[str]) -> None:
         """Counts in a sentence with no trigger ("Aucun blessé n'est à déplorer.") belong
         to the attacks of the paragraph's last trigger sentence, else to the article's."""
-        found = find_casualties(sent.text, sent.start, words)
+        found = find_casualties(sent.text, sent.start, words, self.codes)
         if not found:
             return
         protos = self.last_attack.get(sent.paragraph)
@@ -342,7 +379,7 @@ class Assembler:
         day earlier"), so the nearest trigger before it in the clause wins, then one
         after it, then any in the sentence.
         """
-        if _LEAD_IN.match(sent.text[: d.start - sent.start]):
+        if self.clauses.lead_in.match(sent.text[: d.start - sent.start]):
             return 0, 1.0
         seg = _segment_of(sent, d.start)
         before = [i for i, t in enumerate(triggers)

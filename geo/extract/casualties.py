@@ -9,61 +9,77 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from geo.extract.gate import gate, prefixes
-from geo.extract.numbers import NUMBER, parse_number
+from geo.extract import lang
+from geo.extract.gate import NEVER, Gate, derive, prefixes
+from geo.extract.numbers import number_pattern, parse_number
 
 _F = re.IGNORECASE | re.UNICODE
-
-_WHO = (
-    r"(?:people|persons|others|guards?|officers?|warders?|wardens?|inmates?|prisoners?|"
-    r"detainees?|agents?|staff(?:\s+members?)?|employees?|civilians?|bystanders?|passers-by|"
-    r"policemen|police\s+officers?|gendarmes?|men|women|personnes?|surveillant(?:e|s|es)?|"
-    r"détenus?|policiers?|fonctionnaires?|gardiens?|membres?|autres|victimes?)"
-)
+#: Up to two words between a number and who it counts ("two prison guards").
 _ADJ = r"(?:[\w'’-]+\s+){0,2}?"
-_N = rf"(?:at\s+least\s+|au\s+moins\s+|some\s+|about\s+)?(?P<n>{NUMBER})"
-_BE = (r"(?:(?:were|was|have\s+been|had\s+been|has\s+been|are|is|ont\s+été|a\s+été|avaient\s+été|"
-       r"avait\s+été|sont|est|sont\s+morts|est\s+mort)\s+)?")
-_HOW = r"(?:(?:seriously|slightly|critically|badly|fatally|mortally|grièvement|légèrement|"
-_HOW += r"gravement|mortellement)\s+)?"
 
-_KILL_WORD = r"(?:killed|dead|died|slain|shot\s+dead|tuée?s?|morts?|mortes?|décédée?s?)"
-_HURT_WORD = r"(?:injured|wounded|hurt|blessée?s?)"
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (field, re.compile(rf"(?<![\w-]){p}(?![\w-])", _F))
-    for field, p in (
-        ("killed", rf"(?:killing|killed|kills|tuant|tué|a\s+tué|ont\s+tué)\s+{_N}\s+{_ADJ}{_WHO}"),
-        ("killed", rf"(?:left|leaving|faisant|fait)\s+{_N}\s+{_ADJ}(?:{_WHO}\s+)?(?:dead|morts?)"),
-        ("killed", rf"{_N}\s+(?:{_ADJ}{_WHO}\s+)?{_BE}{_HOW}{_KILL_WORD}"),
-        ("injured", rf"(?:injuring|injured|wounding|wounded|hurting|blessant|blessé|a\s+blessé|"
-                    rf"ont\s+blessé)\s+{_N}\s+{_ADJ}{_WHO}"),
-        ("injured", rf"(?:left|leaving|faisant|fait)\s+{_N}\s+{_ADJ}(?:{_WHO}\s+)?"
-                    r"(?:injured|wounded|blessée?s?)"),
-        ("injured", rf"{_N}\s+(?:{_ADJ}{_WHO}\s+)?{_BE}{_HOW}{_HURT_WORD}"),
+@dataclass(frozen=True, eq=False)
+class _Rules:
+    """The casualty rules of a set of language packs, compiled once."""
+
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    zeros: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
+    window: re.Pattern[str]
+    negated: re.Pattern[str]
+    gate: Gate
+    codes: tuple[str, ...]
+
+
+_ZERO_FIELDS = {"injured": ("injured",), "killed": ("killed",), "both": ("killed", "injured")}
+
+
+@lru_cache(maxsize=32)
+def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
+    patterns: list[tuple[str, str]] = []
+    zeros: list[tuple[tuple[str, ...], str]] = []
+    window: list[str] = []
+    negations: list[str] = []
+    for p in lang.packs(key[0]):
+        if not p.data["casualties"]["fragments"]:
+            continue
+        n = f"(?:{{approx}}\\s+)?(?P<n>{number_pattern((p.code,))})"
+        forms = {
+            "killed": (r"{killing_verbs}\s+N\s+ADJ{who}",
+                       r"{leaving_verbs}\s+N\s+ADJ(?:{who}\s+)?{dead_after}",
+                       r"N\s+(?:ADJ{who}\s+)?(?:{be}\s+)?(?:{how}\s+)?{kill_words}"),
+            "injured": (r"{injuring_verbs}\s+N\s+ADJ{who}",
+                        r"{leaving_verbs}\s+N\s+ADJ(?:{who}\s+)?{hurt_after}",
+                        r"N\s+(?:ADJ{who}\s+)?(?:{be}\s+)?(?:{how}\s+)?{hurt_words}"),
+        }
+        for field, templates in forms.items():
+            for t in templates:
+                patterns.append((field, p.expand(
+                    "casualties", t.replace("ADJ", _ADJ).replace("N", n))))
+        for kind, pats in p.get("casualties", "zero").items():
+            zeros.extend((_ZERO_FIELDS[kind], p.expand("casualties", z)) for z in pats)
+        window.extend(p.fragment("casualties", f) for f in (
+            "kill_words", "hurt_words", "killing_verbs", "injuring_verbs"))
+        negations.extend(p.get("casualties", "words.negations"))
+    gate = NEVER
+    for _, pat in patterns:
+        gate = gate | derive(pat)
+    for _, pat in zeros:
+        gate = gate | derive(pat, bounded_end=False)
+    return _Rules(
+        patterns=tuple((f, re.compile(rf"(?<![\w-]){pat}(?![\w-])", _F)) for f, pat in patterns),
+        zeros=tuple((f, re.compile(rf"\b{pat}", _F)) for f, pat in zeros),
+        window=re.compile(lang.patterns_alternation(window), _F),
+        negated=re.compile(rf"\b{lang.words_alternation(negations)}\s*$", _F),
+        gate=gate,
+        codes=key[0],
     )
-)
-
-_NONE_HURT = re.compile(
-    r"\b(?:no\s*one|nobody|no-one|none)\s+(?:else\s+)?(?:was|were|has\s+been|had\s+been|is)\s+"
-    r"(?:\w+ly\s+)?(?P<w>injured|hurt|wounded|killed)|"
-    r"\bno\s+(?P<w2>injuries|injured|casualties|victims|deaths|fatalities|one\s+was\s+hurt)\b|"
-    r"\bwithout\s+(?:causing\s+|making\s+)?(?:any\s+)?(?P<w3>injuries|injury|casualties|victims)\b|"
-    r"\b(?:aucun|pas\s+de|sans\s+faire\s+de|sans)\s+(?P<w4>blessée?s?|victimes?|morts?)\b|"
-    r"\baucune\s+(?P<w5>victime|personne\s+n'a\s+été\s+blessée)\b|"
-    r"\bpersonne\s+n'a\s+été\s+(?P<w6>blessée?|tuée?)",
-    _F,
-)
 
 
-#: Every pattern above needs one of these words (see `geo.extract.gate`).
-_NEEDS = gate(
-    "killed", "killing", "kills", "dead", "died", "deaths", "slain", "tuant", "tué", "tués",
-    "tuée", "tuées", "morts", "mort", "mortes", "décédé", "decede", "injured", "injuring",
-    "injuries", "injury", "wounded", "wounding", "hurt", "hurting", "blessé", "blessant",
-    "casualties", "victims", "victime", "fatalities",
-)
+def rules(codes: tuple[str, ...] | None = None) -> _Rules:
+    """The compiled rules of these language packs (None: every pack)."""
+    return _rules_for(lang.cache_key(codes or lang.codes_for(None)))
 
 
 @dataclass(frozen=True)
@@ -76,41 +92,37 @@ class CasualtyHit:
     end: int
 
 
-def find_casualties(text: str, base: int = 0,
-                    words: frozenset[str] | None = None) -> list[CasualtyHit]:
+def find_casualties(text: str, base: int = 0, words: frozenset[str] | None = None,
+                    codes: tuple[str, ...] | None = None) -> list[CasualtyHit]:
     """Counts stated in one sentence, offsets shifted by `base`."""
+    r = rules(codes)
     hits: list[CasualtyHit] = []
-    if _NEEDS.isdisjoint(prefixes(text) if words is None else words):
+    if not r.gate.allows(text, prefixes(text) if words is None else words):
         return hits
     zeros: list[tuple[int, int]] = []
-    for m in _NONE_HURT.finditer(text):
-        word = next(g for g in m.groups() if g).lower()
-        fields: tuple[str, ...]
-        if word.startswith(("killed", "death", "fatal", "mort", "tué")):
-            fields = ("killed",)
-        elif word.startswith(("casualt", "victim")):
-            fields = ("killed", "injured")
-        else:
-            fields = ("injured",)
-        zeros.append((m.start(), m.end()))
-        for field in fields:
-            hits.append(CasualtyHit(field, 0, base + m.start(), base + m.end()))
+    for fields, rx in r.zeros:
+        for m in rx.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in zeros):
+                continue
+            zeros.append((m.start(), m.end()))
+            for field in fields:
+                hits.append(CasualtyHit(field, 0, base + m.start(), base + m.end()))
     taken: list[tuple[str, int, int]] = []
     # The patterns are run only around casualty words: whole sentences cost too much.
     windows: list[list[int]] = []
-    for w in _CASUALTY_WORD.finditer(text):
+    for w in r.window.finditer(text):
         a, b = max(0, w.start() - 90), min(len(text), w.end() + 90)
         if windows and a <= windows[-1][1]:
             windows[-1][1] = b
         else:
             windows.append([a, b])
-    matches = [m for field, rx in _PATTERNS for a, b in windows
-               for m in _finditer(rx, text, a, b, field)]
+    matches = [(field, m) for field, rx in r.patterns for a, b in windows
+               for m in rx.finditer(text, a, b)]
     for field, m in matches:
-        value = parse_number(m.group("n"))
+        value = parse_number(m.group("n"), r.codes)
         if value is None or not float(value).is_integer() or value > 10_000:
             continue
-        if _NEGATED.search(text, max(0, m.start("n") - 12), m.start("n")) or any(
+        if r.negated.search(text, max(0, m.start("n") - 12), m.start("n")) or any(
             s < m.end() and m.start() < e for s, e in zeros
         ):
             continue  # "no one was injured" is a zero, handled above
@@ -118,16 +130,5 @@ def find_casualties(text: str, base: int = 0,
             continue
         taken.append((field, m.start(), m.end()))
         hits.append(CasualtyHit(field, int(value), base + m.start(), base + m.end()))
+    hits.sort(key=lambda h: h.start)
     return hits
-
-
-def _finditer(rx: re.Pattern[str], text: str, a: int, b: int,
-              field: str) -> list[tuple[str, re.Match[str]]]:
-    return [(field, m) for m in rx.finditer(text, a, b)]
-
-
-_CASUALTY_WORD = re.compile(
-    r"kill|dead|died|death|slain|tu[ée]|tuant|mort|d[ée]c[ée]d|injur|wound|hurt|bless",
-    _F,
-)
-_NEGATED = re.compile(r"(?:no|not|none|aucun|aucune|pas)\s*$", _F)

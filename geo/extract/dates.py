@@ -11,124 +11,94 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from geo.extract.gate import gate, has_digit, prefixes
-from geo.extract.numbers import NUMBER, parse_number
+from geo.extract import lang
+from geo.extract.gate import ALWAYS, Gate, derive, has_digit, prefixes
+from geo.extract.numbers import number_pattern, parse_number
 
 _F = re.IGNORECASE | re.UNICODE
-
-MONTHS: dict[str, int] = {}
-for _i, _names in enumerate(
-    (
-        ("january", "jan", "janvier", "janv"),
-        ("february", "feb", "février", "fevrier", "févr", "fevr"),
-        ("march", "mar", "mars"),
-        ("april", "apr", "avril", "avr"),
-        ("may", "mai"),
-        ("june", "jun", "juin"),
-        ("july", "jul", "juillet", "juil"),
-        ("august", "aug", "août", "aout"),
-        ("september", "sep", "sept", "septembre"),
-        ("october", "oct", "octobre"),
-        ("november", "nov", "novembre"),
-        ("december", "dec", "décembre", "decembre", "déc"),
-    ),
-    start=1,
-):
-    for _n in _names:
-        MONTHS[_n] = _i
-
-WEEKDAYS: dict[str, int] = {
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
-    "sunday": 6, "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4,
-    "samedi": 5, "dimanche": 6,
-}
-
-_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|"
-          r"december|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|"
-          r"octobre|novembre|décembre|decembre|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|"
-          r"janv|févr|fevr|avr|juil|déc)\.?")
-_WEEKDAY = (r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lundi|mardi|"
-            r"mercredi|jeudi|vendredi|samedi|dimanche)")
-_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|er|e)?"
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 _YEAR = r"(?:19|20)\d{2}"
-_PART = (r"(?:\s+(?:morning|night|evening|afternoon|matin|soir|soirée|après-midi|"
-         r"apres-midi|nuit))?")
 
-
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", _F)
-
-
-#: (kind, pattern) in priority order: a span taken by one is not read again.
-_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("iso", _rx(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})")),
-    ("numeric", _rx(r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})")),
-    ("night_range", _rx(
-        rf"(?:(?:dans\s+)?la\s+nuit\s+du|(?:in\s+|during\s+)?the\s+night\s+of)\s+(?P<d>{_DAY})"
-        rf"\s+(?:au|to|-|–)\s+{_DAY}\s+(?P<mon>{_MONTH})(?:\s+(?P<y>{_YEAR}))?")),
-    ("night_weekdays", _rx(
-        rf"(?:(?:dans\s+)?la\s+nuit\s+de|(?:in\s+|during\s+)?the\s+night\s+(?:of|from)|"
-        rf"overnight\s+from)\s+(?P<wd>{_WEEKDAY})\s+(?:à|a|to|into)\s+{_WEEKDAY}")),
-    ("day_month", _rx(
-        rf"(?:{_WEEKDAY},?\s+)?(?:the\s+)?(?P<d>{_DAY})\s+(?:of\s+)?(?P<mon>{_MONTH})"
-        rf"(?:,?\s+(?P<y>{_YEAR}))?")),
-    ("month_day", _rx(
-        rf"(?:{_WEEKDAY},?\s+)?(?P<mon>{_MONTH})\s+(?P<d>{_DAY})(?:,?\s+(?P<y>{_YEAR}))?")),
-    ("month_year", _rx(rf"(?P<mon>{_MONTH})\s+(?P<y>{_YEAR})")),
-    ("month", _rx(
-        rf"(?P<pre>in|on|since|last|early|late|mid-|until|en|depuis|début|debut|fin|mi-|"
-        rf"courant|le\s+mois\s+de|au\s+mois\s+de)\s*(?P<mon>{_MONTH})(?P<last>\s+dernier)?")),
-    ("weekday", _rx(
-        rf"(?P<pre>(?:on|last|early|late|this|since|ce|depuis|dès)\s+)?(?P<wd>{_WEEKDAY})"
-        rf"{_PART}(?P<last>\s+dernier)?")),
-    ("night", _rx(
-        r"overnight|last\s+night|(?:in\s+|during\s+)?the\s+night|cette\s+nuit|"
-        r"la\s+nuit\s+dernière|dans\s+la\s+nuit")),
-    ("yesterday", _rx(r"yesterday|hier(?:\s+(?:soir|matin|après-midi))?")),
-    ("day_before_yesterday", _rx(r"the\s+day\s+before\s+yesterday|avant-hier")),
-    ("today", _rx(r"today|this\s+(?:morning|afternoon|evening)|earlier\s+today|"
-                  r"aujourd'hui|aujourd’hui|ce\s+matin|cet\s+après-midi|ce\s+soir")),
-    ("days_ago", _rx(rf"(?P<n>{NUMBER})\s+days?\s+ago|il\s+y\s+a\s+(?P<n2>{NUMBER})\s+jours")),
-    ("weeks_ago", _rx(
-        rf"(?P<n>{NUMBER})\s+weeks?\s+ago|il\s+y\s+a\s+(?P<n2>{NUMBER})\s+semaines?")),
-    ("days_earlier", _rx(
-        rf"(?P<n>{NUMBER})\s+days?\s+(?:earlier|before|previously)|"
-        rf"(?P<n2>{NUMBER})\s+jours?\s+plus\s+tôt|la\s+veille|the\s+(?:day|night)\s+before|"
-        r"the\s+previous\s+(?:day|night)")),
-    ("week", _rx(r"(?P<w>last\s+week|earlier\s+this\s+week|this\s+week|la\s+semaine\s+"
-                 r"dernière|cette\s+semaine|en\s+début\s+de\s+semaine)")),
-    ("last_month", _rx(r"last\s+month|le\s+mois\s+dernier|earlier\s+this\s+month|"
-                       r"ce\s+mois-ci|en\s+début\s+de\s+mois")),
+#: Rule kinds in priority order: a span taken by one is not read again. The first
+#: two are the same in every language; the others come from the packs' `[rules]`.
+KINDS: tuple[str, ...] = (
+    "iso", "numeric", "night_range", "night_weekdays", "day_month", "month_day",
+    "month_year", "month", "weekday", "night", "yesterday", "day_before_yesterday", "today",
+    "days_ago", "weeks_ago", "days_earlier", "week", "last_month",
 )
-
-
-_MONTH_WORDS = gate(*MONTHS)
-_WEEKDAY_WORDS = gate(*WEEKDAYS)
-#: Words each rule needs (see `geo.extract.gate`); "digit" means a digit is needed too.
-_NEEDS: dict[str, tuple[frozenset[str], bool]] = {
-    "iso": (frozenset(), True),
-    "numeric": (frozenset(), True),
-    "night_range": (gate("nuit", "night"), True),
-    "night_weekdays": (gate("nuit", "night", "overnight"), False),
-    "day_month": (_MONTH_WORDS, True),
-    "month_day": (_MONTH_WORDS, True),
-    "month_year": (_MONTH_WORDS, True),
-    "month": (_MONTH_WORDS, False),
-    "weekday": (_WEEKDAY_WORDS, False),
-    "night": (gate("overnight", "night", "nuit"), False),
-    "yesterday": (gate("yesterday", "hier"), False),
-    "day_before_yesterday": (gate("yesterday", "hier"), False),
-    "today": (gate("today", "morning", "afternoon", "evening", "aujourd", "matin", "soir"),
-              False),
-    "days_ago": (gate("ago", "jours", "jour"), False),
-    "weeks_ago": (gate("ago", "semaine", "semaines"), False),
-    "days_earlier": (gate("earlier", "before", "previously", "previous", "tôt", "veille"),
-                     False),
-    "week": (gate("week", "semaine"), False),
-    "last_month": (gate("month", "mois"), False),
+_NEUTRAL = {
+    "iso": r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})",
+    "numeric": r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})",
 }
+#: Kinds that cannot match without a digit in the sentence.
+_NEEDS_DIGIT = frozenset({"iso", "numeric", "night_range", "day_month", "month_day",
+                          "month_year"})
+
+
+@dataclass(frozen=True, eq=False)
+class _Rules:
+    """The date rules of a set of language packs, compiled once."""
+
+    rules: tuple[tuple[str, re.Pattern[str], Gate], ...]
+    months: dict[str, int]
+    weekdays: dict[str, int]
+    past: frozenset[str]
+    month_verbs: frozenset[str]
+    codes: tuple[str, ...]
+
+
+def _fragments(p: lang.Pack) -> dict[str, str]:
+    """The generated fragments of one pack: its month and weekday names and the rest."""
+    months = p.get("dates", "months")
+    weekdays = p.get("dates", "weekdays")
+    suffixes = p.get("dates", "words.day_suffixes")
+    parts = p.get("dates", "words.day_parts")
+    return {
+        "month": lang.words_alternation(list(months)) + r"\.?" if months else "(?!)",
+        "weekday": lang.words_alternation(list(weekdays)) if weekdays else "(?!)",
+        "day": _DAY + (f"(?:{lang.words_alternation(suffixes)})?" if suffixes else ""),
+        "year": _YEAR,
+        "part": (rf"(?:\s+{lang.words_alternation(parts)})?" if parts else ""),
+        "number": number_pattern((p.code,)),
+    }
+
+
+@lru_cache(maxsize=32)
+def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
+    packs = lang.packs(key[0])
+    by_kind: dict[str, list[str]] = {k: [] for k in KINDS}
+    for k, pat in _NEUTRAL.items():
+        by_kind[k].append(pat)
+    months: dict[str, int] = {}
+    weekdays: dict[str, int] = {}
+    past: set[str] = set()
+    verbs: set[str] = set()
+    for p in packs:
+        frags = _fragments(p)
+        for kind, pats in p.get("dates", "rules").items():
+            by_kind[kind].extend(p.expand("dates", q, frags) for q in pats)
+        for name, num in p.get("dates", "months").items():
+            months.setdefault(name.lower(), int(num))
+        for name, num in p.get("dates", "weekdays").items():
+            weekdays.setdefault(name.lower(), int(num))
+        past.update(w.lower() for w in p.get("dates", "words.past_markers"))
+        verbs.update(w.lower() for w in p.get("dates", "words.month_verbs"))
+    rules = []
+    for kind in KINDS:
+        for q in by_kind[kind]:
+            # One pattern each: packs reuse the group names (d, mon, y, n ...).
+            gate = ALWAYS if kind in _NEUTRAL else derive(q)
+            rules.append((kind, re.compile(rf"(?<![\w-])(?:{q})(?![\w-])", _F), gate))
+    return _Rules(tuple(rules), months, weekdays, frozenset(past), frozenset(verbs), key[0])
+
+
+def rules(codes: tuple[str, ...] | None = None) -> _Rules:
+    """The compiled rules of these language packs (None: every pack)."""
+    return _rules_for(lang.cache_key(codes or lang.codes_for(None)))
 
 
 @dataclass(frozen=True)
@@ -143,20 +113,21 @@ class DateHit:
 
 
 def find_dates(text: str, published: dt.date | None, base: int = 0,
-               words: frozenset[str] | None = None) -> list[DateHit]:
+               words: frozenset[str] | None = None,
+               codes: tuple[str, ...] | None = None) -> list[DateHit]:
     """Dates stated in one sentence, in text order, offsets shifted by `base`.
 
     Relative expressions need `published`; without it only absolute dates are read.
     "A day earlier" counts back from the last date read before it in the sentence,
     else from the publication date.
     """
+    r = rules(codes)
     raw: list[tuple[int, int, str, re.Match[str]]] = []
     taken: list[tuple[int, int]] = []
     words = prefixes(text) if words is None else words
     digit = has_digit(text)
-    for kind, rx in _RULES:
-        needs, needs_digit = _NEEDS[kind]
-        if (needs_digit and not digit) or (needs and needs.isdisjoint(words)):
+    for kind, rx, gate in r.rules:
+        if (kind in _NEEDS_DIGIT and not digit) or not gate.allows(text, words):
             continue
         for m in rx.finditer(text):
             s, e = m.span()
@@ -164,24 +135,33 @@ def find_dates(text: str, published: dt.date | None, base: int = 0,
                 continue
             taken.append((s, e))
             raw.append((s, e, kind, m))
-    raw.sort(key=lambda r: r[0])
+    raw.sort(key=lambda x: x[0])
     hits: list[DateHit] = []
     for s, e, kind, m in raw:
         anchor = next((h.date for h in reversed(hits) if h.precision == "day"), published)
-        value = _read(kind, m, published, anchor)
+        value = _read(r, kind, m, published, anchor)
         if value is not None:
             hits.append(DateHit(base + s, base + e, value[0], value[1], m.group(0)))
     return hits
 
 
-def _read(kind: str, m: re.Match[str], published: dt.date | None,
+def _past(r: _Rules, *texts: str | None) -> bool:
+    """Whether a phrase says the previous one ("last", "dernier")."""
+    return any(w in r.past for t in texts if t for w in re.findall(r"[^\W\d_]+", t.lower()))
+
+
+def _number(r: _Rules, g: dict[str, str | None]) -> int | float | None:
+    return parse_number(g.get("n") or "", r.codes)
+
+
+def _read(r: _Rules, kind: str, m: re.Match[str], published: dt.date | None,
           anchor: dt.date | None) -> tuple[dt.date, str] | None:
     g = m.groupdict()
     try:
         if kind in ("iso", "numeric"):
             return dt.date(int(g["y"]), int(g["m"]), int(g["d"])), "day"
         if kind in ("night_range", "day_month", "month_day"):
-            month = MONTHS[g["mon"].lower().rstrip(".")]
+            month = r.months[g["mon"].lower().rstrip(".")]
             day = int(re.match(r"\d+", g["d"]).group())  # type: ignore[union-attr]
             if g.get("y"):
                 return dt.date(int(g["y"]), month, day), "day"
@@ -189,59 +169,87 @@ def _read(kind: str, m: re.Match[str], published: dt.date | None,
                 return None
             return _latest_day(month, day, published), "day"
         if kind == "month_year":
-            return dt.date(int(g["y"]), MONTHS[g["mon"].lower().rstrip(".")], 1), "month"
-    except (ValueError, KeyError, AttributeError):
+            return dt.date(int(g["y"]), r.months[g["mon"].lower().rstrip(".")], 1), "month"
+    except (ValueError, KeyError, AttributeError, TypeError):
         return None
     if published is None:
         return None
     if kind == "month":
-        month = MONTHS.get(g["mon"].lower().rstrip("."))
-        if month is None or (g["mon"].lower() in ("may", "march") and g["mon"][0].islower()):
+        name = g["mon"].lower().rstrip(".")
+        month = r.months.get(name)
+        if month is None or (name in r.month_verbs and g["mon"][0].islower()):
             return None  # the verbs "may" and "march"
-        strict = g["pre"].lower() == "last" or bool(g.get("last"))
+        strict = _past(r, g.get("pre"), g.get("last"))
         year = published.year if (month < published.month or
                                   (month == published.month and not strict)) else published.year - 1
         return dt.date(year, month, 1), "month"
     if kind in ("weekday", "night_weekdays"):
-        wd = WEEKDAYS[g["wd"].lower()]
+        wd = r.weekdays[g["wd"].lower()]
         back = (published.weekday() - wd) % 7
-        pre = (g.get("pre") or "").strip().lower()
         if kind == "night_weekdays" and back == 0:
             back = 7  # the night from Monday to Tuesday, told on a Monday, was a week ago
-        if back == 0 and (pre == "last" or g.get("last")):
+        if back == 0 and _past(r, g.get("pre"), g.get("last")):
             back = 7
         return published - dt.timedelta(days=back), "day"
-    if kind in ("night", "yesterday"):
-        return published - dt.timedelta(days=1), "day"
-    if kind == "day_before_yesterday":
-        return published - dt.timedelta(days=2), "day"
-    if kind == "today":
-        return published, "day"
-    if kind == "days_ago":
-        n = parse_number(g.get("n") or g.get("n2") or "")
-        return (published - dt.timedelta(days=int(n)), "day") if n is not None else None
-    if kind == "weeks_ago":
-        n = parse_number(g.get("n") or g.get("n2") or "")
-        if n is None:
-            return None
-        ref = published - dt.timedelta(weeks=int(n))
-        return ref - dt.timedelta(days=ref.weekday()), "week"
-    if kind == "days_earlier":
-        n = parse_number(g.get("n") or g.get("n2") or "") if (g.get("n") or g.get("n2")) else 1
-        if n is None or anchor is None:
-            return None
-        return anchor - dt.timedelta(days=int(n)), "day"
-    if kind == "week":
-        w = g["w"].lower()
-        ref = published - dt.timedelta(days=7) if ("last" in w or "dernière" in w) else published
-        return ref - dt.timedelta(days=ref.weekday()), "week"
-    if kind == "last_month":
-        text = m.group(0).lower()
-        if "last" in text or "dernier" in text:
-            first = published.replace(day=1) - dt.timedelta(days=1)
-            return first.replace(day=1), "month"
-        return published.replace(day=1), "month"
-    return None
+    return _READ_RELATIVE[kind](r, m, g, published, anchor)
+
+
+def _read_days_back(days: int) -> Callable[..., tuple[dt.date, str] | None]:
+    def read(r: _Rules, m: re.Match[str], g: dict[str, str | None], published: dt.date,
+             anchor: dt.date | None) -> tuple[dt.date, str] | None:
+        return published - dt.timedelta(days=days), "day"
+    return read
+
+
+def _read_days_ago(r: _Rules, m: re.Match[str], g: dict[str, str | None],
+                   published: dt.date, anchor: dt.date | None) -> tuple[dt.date, str] | None:
+    n = _number(r, g)
+    return (published - dt.timedelta(days=int(n)), "day") if n is not None else None
+
+
+def _read_weeks_ago(r: _Rules, m: re.Match[str], g: dict[str, str | None],
+                    published: dt.date, anchor: dt.date | None) -> tuple[dt.date, str] | None:
+    n = _number(r, g)
+    if n is None:
+        return None
+    ref = published - dt.timedelta(weeks=int(n))
+    return ref - dt.timedelta(days=ref.weekday()), "week"
+
+
+def _read_days_earlier(r: _Rules, m: re.Match[str], g: dict[str, str | None],
+                       published: dt.date, anchor: dt.date | None) -> tuple[dt.date, str] | None:
+    n = _number(r, g) if g.get("n") else 1
+    if n is None or anchor is None:
+        return None
+    return anchor - dt.timedelta(days=int(n)), "day"
+
+
+def _read_week(r: _Rules, m: re.Match[str], g: dict[str, str | None],
+               published: dt.date, anchor: dt.date | None) -> tuple[dt.date, str] | None:
+    ref = published - dt.timedelta(days=7) if _past(r, m.group(0)) else published
+    return ref - dt.timedelta(days=ref.weekday()), "week"
+
+
+def _read_last_month(r: _Rules, m: re.Match[str], g: dict[str, str | None],
+                     published: dt.date, anchor: dt.date | None) -> tuple[dt.date, str] | None:
+    if _past(r, m.group(0)):
+        first = published.replace(day=1) - dt.timedelta(days=1)
+        return first.replace(day=1), "month"
+    return published.replace(day=1), "month"
+
+
+#: How each relative kind reads its match (a dispatch table, one function a rule).
+_READ_RELATIVE: dict[str, Callable[..., tuple[dt.date, str] | None]] = {
+    "night": _read_days_back(1),
+    "yesterday": _read_days_back(1),
+    "day_before_yesterday": _read_days_back(2),
+    "today": _read_days_back(0),
+    "days_ago": _read_days_ago,
+    "weeks_ago": _read_weeks_ago,
+    "days_earlier": _read_days_earlier,
+    "week": _read_week,
+    "last_month": _read_last_month,
+}
 
 
 def _latest_day(month: int, day: int, published: dt.date) -> dt.date:

@@ -21,148 +21,143 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
-from geo.extract.gate import gate, prefixes
+from geo.extract import lang
+from geo.extract.gate import NEVER, Gate, derive, prefixes
 from geo.normalize import fold
 
 _F = re.IGNORECASE | re.UNICODE
 
 KIND_RANK = {"facility": 0, "commune": 1, "department": 2, "region": 3, "country": 4}
 
-#: Countries other than France, English and French: never an incident place here,
-#: and an incident set abroad must not be pinned in France.
-FOREIGN: frozenset[str] = frozenset(fold(n) for n in (
-    "Italy", "Italie", "Belgium", "Belgique", "Spain", "Espagne", "Germany", "Allemagne",
-    "Switzerland", "Suisse", "Netherlands", "Pays-Bas", "Holland", "United Kingdom", "Britain",
-    "Great Britain", "England", "Royaume-Uni", "Angleterre", "United States", "America",
-    "États-Unis", "Etats-Unis", "Morocco", "Maroc", "Algeria", "Algérie", "Tunisia",
-    "Tunisie", "Colombia", "Colombie", "Mexico", "Mexique", "Brazil", "Brésil", "Ecuador",
-    "Équateur", "Sweden", "Suède", "Portugal", "Luxembourg", "Ireland", "Irlande", "Dubai",
-    "Dubaï", "United Arab Emirates", "Émirats arabes unis", "Turkey", "Turquie", "Russia",
-    "Russie", "Ukraine", "Israel", "Israël", "Lebanon", "Liban", "Syria", "Syrie", "Greece",
-    "Grèce", "Austria", "Autriche", "Poland", "Pologne", "Denmark", "Danemark", "Norway",
-    "Norvège", "Canada", "Québec", "Quebec", "Europe", "Albania", "Albanie", "Serbia",
-    "Serbie", "Romania", "Roumanie", "Venezuela", "Peru", "Pérou", "Chile", "Chili",
-    "Argentina", "Argentine", "Senegal", "Sénégal", "Mali", "Niger", "Ivory Coast",
-    "Côte d'Ivoire", "Cameroon", "Cameroun", "China", "Chine", "Japan", "Japon", "India",
-    "Inde", "Pakistan", "Afghanistan", "Iran", "Iraq", "Irak", "Egypt", "Égypte", "Libya",
-    "Libye", "Monaco", "Andorra", "Andorre", "Naples", "Sicily", "Sicile", "Brussels",
-    "Bruxelles", "London", "Londres", "Rome", "Madrid", "Barcelona", "Barcelone", "Geneva",
-    "Genève", "Antwerp", "Anvers", "Amsterdam", "Rotterdam", "Milan", "Palermo", "Palerme",
-))
-
-#: Words that start a sentence or a name and are never places, whatever GeoNames says.
-_NOT_PLACES: frozenset[str] = frozenset(
-    "the a an in on at of and but or as he she it they we this that these those his her "
-    "their its there here when while after before over under since during mr mrs ms dr "
-    "le la les un une des du de et en au aux dans sur il elle ils elles ce cette ces "
-    "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi "
-    "vendredi samedi dimanche january february april june july august september october "
-    "november december janvier fevrier avril juin juillet aout septembre octobre novembre "
-    "decembre force justice interior minister ministre president police prison prisons "
-    "credit photo getty reuters afp ap".split()
-)
-
-_CONNECTORS = frozenset(
-    "de du des la le les en sur sous les lez aux au d l et saint sainte".split()
-)
+# French toponymy, whatever the article's language: the lower-case words inside
+# place names ("Saint-Quentin-Fallavier", "Aix-en-Provence", "Val-de-Reuil").
 _TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-_CTX_LEFT_PARTS: tuple[tuple[str, str], ...] = (
-        ("visit", r"\b(?:visit(?:ed|ing|s)?|travel(?:l?ed|l?ing|s)?\s+to|trip\s+to|"
-                  r"(?:go|goes|going|went|head(?:ed|ing|s)?|fly|flew|return(?:ed|ing|s)?)\s+to|"
-                  r"arriv(?:e|ed|es|ing)\s+in|se\s+rend(?:re|ra|ait)\s+(?:à|au|en)|"
-                  r"s['’]est\s+rendue?\s+(?:à|au|en)|en\s+visite\s+(?:à|au|en)|visiter|"
-                  r"déplacement\s+(?:à|au|en))\s+(?:the\s+|la\s+|le\s+)?"),
-        ("justice", r"\b(?:court(?:house|room)?s?|tribunal(?:\s+judiciaire|\s+correctionnel)?|"
-                    r"palais\s+de\s+justice|cour\s+d['’](?:appel|assises)|"
-                    r"prosecutor(?:s|['’]s\s+office)?|parquet(?:\s+national\s+[\w-]+)?|"
-                    r"juges?|judges?|investigat\w+|probes?|inquiry|enquête|instruction|"
-                    r"information\s+judiciaire|police\s+(?:station|headquarters)|commissariat|"
-                    r"hospital|hôpital|CHU|préfecture|prefecture|city\s+hall|mairie|ministry|"
-                    r"ministère|airport|aéroport|trial|procès)\s+(?:[\w-]+\s+){0,2}?"
-                    r"(?:in|at|of|de|d['’]|du|à|en)\s*(?:the\s+)?"),
-        ("comparison", r"\b(?:inspired\s+by|model(?:l)?ed\s+on|like|unlike|as\s+in|similar\s+to|"
-                       r"compared\s+(?:with|to)|than\s+in|comme\s+(?:à|en|au)|"
-                       r"à\s+l['’]instar\s+d[eu'’]|inspirée?s?\s+(?:de|du|par)|"
-                       r"sur\s+le\s+modèle\s+d[eu'’])\s*(?:the\s+)?"),
-        ("origin", r"\b(?:born\s+in|native\s+of|lives?\s+in|living\s+in|based\s+in|works?\s+in|"
-                   r"worked\s+in|working\s+in|from|originaire\s+d[eu'’]|née?\s+à|"
-                   r"habit(?:e|ant)\s+(?:à|de)|domiciliée?\s+à|transferred\s+(?:to|from)|"
-                   r"transférée?s?\s+(?:à|vers|de)|moved\s+to|sent\s+to|"
-                   r"en\s+provenance\s+d[eu'’]|venue?s?\s+d[eu'’])\s*(?:the\s+)?"),
-        ("person", r"\b(?:Mr|Mrs|Ms|Dr|Mme|Mlle|Me|M)\.?\s+"),
-        ("media", r"\b(?:told|said\s+on|interview\s+with|a\s+déclaré\s+à|a\s+confié\s+à|"
-                  r"au\s+micro\s+de|sur\s+l?['’]?antenne\s+de)\s+"),
-)
 _LAST_WORD = re.compile(r"([^\W\d_]+)['’]?\W*$")
-#: The word just before a mention that each left-context frame ends with: the frames
-#: are only tried after one of these (a look-up instead of a scan).
-_CTX_LAST_WORDS = frozenset(
-    "in at of de d du à au aux en the la le les l by on like unlike to with than par from "
-    "vers visit visits visited visiting visiter mr mrs ms dr mme mlle me m told sur".split()
-)
-_FACILITY_LAST_WORDS = frozenset("of in at de d du des la l".split())
-#: One pattern for all context frames (one scan of the left context, not six).
-_CTX_LEFT = re.compile(
-    "|".join(f"(?P<{why}>{p})$" for why, p in _CTX_LEFT_PARTS), _F,
-)
-_CTX_RIGHT: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (why, re.compile(p, _F)) for why, p in (
-        ("adjective", r"^(?:-[a-z]|['’]s\s+(?:mayor|prosecutor|court|police|prefect|airport|"
-                      r"university|hospital|bar|team|club|city\s+hall)\b|\s+(?:prosecutors?|"
-                      r"court|courthouse|mayor|police(?!\s+station)|prefect|préfet|airport|"
-                      r"university|hospital|bar\s+association|city\s+hall|correspondent|"
-                      r"bureau|newspaper|club|football|region(?:al)?\s+council)\b)"),
-        ("media", r"^\s*(?:\d+\s+(?:television|TV|radio)|\s*(?:television|TV|radio|Info|Inter|"
-                  r"Bleu|Télévisions?|Culture)\b)"),
-    )
-)
-
-_LOCATIVE = re.compile(
-    r"(?:^|\b)(?:in|at|near|outside|across|around|throughout|inside|à|au|aux|en|dans|vers)\s+"
-    r"(?:the\s+|le\s+|la\s+|les\s+|l['’])?(?-i:[a-zà-ÿ-]+\s+){0,3}?$", _F,
-)
-_FACILITY_LEFT = re.compile(
-    r"\b(?:prisons?|jails?|penitentiary|facility|detention\s+cent(?:er|re)|"
-    r"centres?\s+pénitentiaires?|maisons?\s+d['’]arrêt|centres?\s+de\s+détention|"
-    r"maisons?\s+centrales?|établissements?(?:\s+pénitentiaires?)?|EPM|CP|MA|CD)\s+"
-    r"(?:(?:of|in|at)\s+|de\s+la\s+|de\s+l['’]|de\s+|d['’]|du\s+|des\s+)$", _F,
-)
-_FACILITY_RIGHT = re.compile(
-    r"^\s+(?:prison|jail|penitentiary|facility|detention\s+cent(?:er|re)|remand\s+cent(?:er|re))",
-    _F,
-)
-_QUALIFIER_GAP = re.compile(
-    r"^\s*(?:\(|,\s*(?:(?:in|dans|en)\s+)?(?:the\s+|le\s+|la\s+|les\s+|l['’])?|"
-    r"\s+(?:in|dans|en)\s+(?:the\s+|le\s+|la\s+|les\s+|l['’])?)"
-    r"(?:(?:southern|northern|eastern|western|central|south-?eastern|south-?western|"
-    r"north-?eastern|north-?western)\s+)?"
-    r"(?:(?:department|département|region|région)\s+(?:of\s+|du\s+|de\s+la\s+|de\s+l['’]|"
-    r"de\s+)?)?$", _F,
-)
+_COMPOUND_RIGHT = re.compile(r"^-[a-z]")
 _DEPT_CODE = re.compile(r"^\s*\((\d{2}|2[AB]|97\d)\)")
-_LIST_GAP = re.compile(
-    r"^\s*(?:\([^()]{0,40}\)\s*)?(?:,|;|,?\s+and|,?\s+or|,?\s+et|,?\s+ou|,?\s+as\s+well\s+as)"
-    r"\s*(?:(?:in|at|à|en)\s+)?(?:the\s+|la\s+|le\s+|les\s+)?$", _F,
-)
+#: Datelines name a wire agency or put a capitalised place before a dash.
 _DATELINE = re.compile(
     r"^\s*[A-ZÀ-Ý][A-ZÀ-Ý'’ .-]{2,40}(?:,\s*[^—–\n]{0,40}?)?\s*(?:\([^)]{0,30}\))?\s*[—–-]{1,2}\s"
     r"|^\s*[A-ZÀ-Ý][\w'’ .-]{2,40}\s*\((?:AFP|Reuters|AP|ANSA|dpa)\)\s*[—–-]{0,2}\s*",
 )
-_CAPTION = re.compile(
-    r"credit\s*(?:…|\.\.\.|:)|crédit\s*(?:photo)?\s*:|©|\bgetty\s+images\b|\bafp\s+photo\b|"
-    r"^\s*(?:photo|image|illustration)\s*:", _F,
-)
-_BYLINE = re.compile(r"^\s*(?:[Bb]y|[Pp]ar)\s+[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){0,3}\s*$")
-#: "across France", "around the country", "partout en France": the whole country.
-_COUNTRY_WIDE = re.compile(
-    r"\b(?:across|around|throughout|all\s+over)\s+(?:the\s+)?(?:country|nation)\b|"
-    r"\bnationwide\b|\bpartout\s+en\s+France\b|\bdans\s+toute\s+la\s+France\b|"
-    r"\bà\s+travers\s+(?:la\s+France|le\s+pays)\b|\bdans\s+tout\s+le\s+pays\b|"
-    r"\bpartout\s+dans\s+le\s+pays\b|\bsur\s+l['’]ensemble\s+du\s+territoire\b", _F,
-)
+
+
+def _words_of(patterns: list[str]) -> frozenset[str]:
+    """Every lower-case word written in some patterns (a superset of the words a
+    frame can end with: frames end with a word, so this gates them safely)."""
+    return frozenset(w.lower() for p in patterns for w in _TOKEN.findall(
+        re.sub(r"\\[a-zA-Z]", " ", p)))
+
+
+@dataclass(frozen=True, eq=False)
+class _Rules:
+    """The place-role rules of a set of language packs, compiled once."""
+
+    foreign: frozenset[str]
+    not_places: frozenset[str]
+    ctx_left: re.Pattern[str]
+    ctx_last_words: frozenset[str]
+    ctx_right: tuple[tuple[str, re.Pattern[str]], ...]
+    locative: re.Pattern[str]
+    facility_left: re.Pattern[str]
+    facility_last_words: frozenset[str]
+    facility_right: re.Pattern[str]
+    qualifier_gap: re.Pattern[str]
+    list_gap: re.Pattern[str]
+    caption: re.Pattern[str]
+    caption_gate: Gate
+    byline: re.Pattern[str]
+    byline_words: tuple[str, ...]
+    country_wide: re.Pattern[str]
+    country_gate: Gate
+
+
+def _pats(packs: tuple[lang.Pack, ...], key: str) -> list[str]:
+    return [v for p in packs for v in p.get("places", key)]
+
+
+def _words(packs: tuple[lang.Pack, ...], key: str) -> list[str]:
+    return [v for p in packs for v in p.get("places", key)]
+
+
+@lru_cache(maxsize=32)
+def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
+    packs = lang.packs(key[0])
+    alt, walt = lang.patterns_alternation, lang.words_alternation
+    articles = alt(_pats(packs, "articles"))
+    # Context frames, one named group per reason: one scan of the left context.
+    frames: dict[str, list[str]] = {}
+    for p in packs:
+        for why, pats in p.get("places", "context_before").items():
+            frames.setdefault(why, []).extend(pats)
+    ctx_left = "|".join(f"(?P<{why}>\\b{alt(pats)})$" for why, pats in frames.items())
+    right: dict[str, list[str]] = {}
+    for p in packs:
+        for why, pats in p.get("places", "context_after").items():
+            right.setdefault(why, []).extend(pats)
+    nouns = _words(packs, "facility_nouns")
+    noun_alt = (f"(?:{lang.noun_alternation(nouns)}|"
+                f"(?-i:{walt(_words(packs, 'facility_abbreviations'))}))")
+    connectors = _words(packs, "facility_connectors")
+    after_nouns = [n for p in packs if p.get("places", "facility_after")
+                   for n in p.get("places", "facility_nouns")]
+    compass = _pats(packs, "compass_adjectives")
+    area = walt(_words(packs, "area_nouns"))
+    area_of = walt(_words(packs, "area_connectors"))
+    qual_prep = walt(_words(packs, "qualifier_prepositions"))
+    list_conn = alt(_pats(packs, "list_connectors"))
+    list_prep = alt(_pats(packs, "list_prepositions"))
+    captions = _pats(packs, "captions.patterns")
+    byline = _words(packs, "captions.byline")
+    country = _pats(packs, "country_wide")
+    return _Rules(
+        foreign=frozenset(fold(n) for n in _words(packs, "words.foreign")),
+        not_places=frozenset(fold(n) for n in _words(packs, "words.not_places")),
+        ctx_left=re.compile(ctx_left or "(?!)", _F),
+        ctx_last_words=_words_of([q for pats in frames.values() for q in pats]),
+        ctx_right=tuple((why, re.compile(f"^{alt(pats)}", _F)) for why, pats in right.items()),
+        locative=re.compile(
+            rf"(?:^|\b){alt(_pats(packs, 'locatives'))}\s+(?:{articles}\s*)?"
+            r"(?-i:[a-zà-ÿ-]+\s+){0,3}?$", _F),
+        facility_left=re.compile(
+            rf"\b{noun_alt}\s+{walt(connectors)}\s*$", _F),
+        facility_last_words=frozenset(
+            w.lower() for c in connectors for w in _TOKEN.findall(c)[-1:]),
+        facility_right=re.compile(rf"^\s+{lang.noun_alternation(after_nouns)}", _F)
+        if after_nouns
+        else re.compile("(?!)"),
+        qualifier_gap=re.compile(
+            rf"^\s*(?:\(|,\s*(?:{qual_prep}\s+)?(?:{articles}\s*)?|"
+            rf"\s+{qual_prep}\s+(?:{articles}\s*)?)"
+            rf"(?:{alt(compass)}\s+)?"
+            rf"(?:{area}\s+(?:{area_of}\s*)?)?$", _F),
+        list_gap=re.compile(
+            rf"^\s*(?:\([^()]{{0,40}}\)\s*)?(?:,|;|,?\s+{list_conn})"
+            rf"\s*(?:{list_prep}\s*)?(?:{articles}\s*)?$", _F),
+        caption=re.compile(f"©|{alt(captions)}", _F),
+        caption_gate=_gate_union(captions) | Gate(substrings=("©",)),
+        byline=re.compile(
+            rf"^\s*{walt(byline)}\s+(?-i:[A-ZÀ-Ý])[\w'’-]+(?:\s+(?-i:[A-ZÀ-Ý])[\w'’-]+){{0,3}}\s*$",
+            _F),
+        byline_words=tuple(w.lower() + " " for w in byline),
+        country_wide=re.compile(rf"\b{alt(country)}\b", _F),
+        country_gate=_gate_union(country),
+    )
+
+
+def _gate_union(patterns: list[str]) -> Gate:
+    g = NEVER
+    for p in patterns:
+        g = g | derive(p, bounded=False)
+    return g
+
+
+def rules(codes: tuple[str, ...] | None = None) -> _Rules:
+    """The compiled rules of these language packs (None: every pack)."""
+    return _rules_for(lang.cache_key(codes or lang.codes_for(None)))
 
 
 class GazetteerLike(Protocol):
@@ -198,15 +193,12 @@ class Mention:
         return "foreign" in self.kinds
 
 
-_CAPTION_HINTS = ("credit", "crédit", "©", "getty", "afp", "photo", "image", "illustration")
-
-
-def is_caption(text: str) -> bool:
+def is_caption(text: str, codes: tuple[str, ...] | None = None) -> bool:
     """Photo captions and credits: their places are illustrations, not incidents."""
-    if text[:3].lower() in ("by ", "par") and _BYLINE.match(text):
+    r = rules(codes)
+    if text[:4].lower().startswith(r.byline_words) and r.byline.match(text):
         return True
-    low = text.lower()
-    return any(h in low for h in _CAPTION_HINTS) and bool(_CAPTION.search(text))
+    return r.caption_gate.allows(text, prefixes(text)) and bool(r.caption.search(text))
 
 
 def dateline_end(text: str) -> int:
@@ -215,16 +207,13 @@ def dateline_end(text: str) -> int:
     return m.end() if m else 0
 
 
-_COUNTRY_WORDS = gate("across", "around", "throughout", "all", "nationwide", "partout", "toute",
-                      "travers", "tout", "ensemble")
-
-
-def country_wide(text: str, base: int = 0,
-                 words: frozenset[str] | None = None) -> list[tuple[int, int]]:
+def country_wide(text: str, base: int = 0, words: frozenset[str] | None = None,
+                 codes: tuple[str, ...] | None = None) -> list[tuple[int, int]]:
     """Spans saying the whole country ("around the country", "partout en France")."""
-    if _COUNTRY_WORDS.isdisjoint(prefixes(text) if words is None else words):
+    r = rules(codes)
+    if not r.country_gate.allows(text, prefixes(text) if words is None else words):
         return []
-    return [(base + m.start(), base + m.end()) for m in _COUNTRY_WIDE.finditer(text)]
+    return [(base + m.start(), base + m.end()) for m in r.country_wide.finditer(text)]
 
 
 _RUN = re.compile(
@@ -239,9 +228,10 @@ def _spans(text: str) -> list[list[re.Match[str]]]:
     return [list(_TOKEN.finditer(text, m.start(), m.end())) for m in _RUN.finditer(text)]
 
 
-def find_mentions(text: str, gaz: GazetteerLike, base: int = 0,
-                  max_tokens: int = 8) -> list[Mention]:
+def find_mentions(text: str, gaz: GazetteerLike, base: int = 0, max_tokens: int = 8,
+                  codes: tuple[str, ...] | None = None) -> list[Mention]:
     """Place names in one sentence (longest gazetteer match first), offsets + `base`."""
+    r = rules(codes)
     out: list[Mention] = []
     for run in _spans(text):
         i = 0
@@ -257,9 +247,9 @@ def find_mentions(text: str, gaz: GazetteerLike, base: int = 0,
                 s, e = run[i].start(), run[j].end()
                 surface = text[s:e]
                 key = fold(surface)
-                if j == i and key in _NOT_PLACES:
+                if j == i and key in r.not_places:
                     continue
-                if key in FOREIGN:
+                if key in r.foreign:
                     found = (j, s, e, frozenset({"foreign"}))
                     break
                 hits = gaz.lookup(surface)
@@ -279,8 +269,9 @@ def find_mentions(text: str, gaz: GazetteerLike, base: int = 0,
 
 
 def assign_roles(text: str, mentions: list[Mention], base: int = 0,
-                 dateline: int = 0) -> None:
+                 dateline: int = 0, codes: tuple[str, ...] | None = None) -> None:
     """Set each mention's role, qualifier and list unit from the sentence around it."""
+    r = rules(codes)
     prev: Mention | None = None
     for m in mentions:
         s, e = m.start - base, m.end - base
@@ -293,7 +284,7 @@ def assign_roles(text: str, mentions: list[Mention], base: int = 0,
         if (prev is not None and prev.role != "qualifier" and not m.foreign
                 and m.kinds & {"department", "region", "country"}):
             gap = text[prev.end - base : s]
-            if _QUALIFIER_GAP.match(gap):
+            if r.qualifier_gap.match(gap):
                 m.role, m.why = "qualifier", f"qualifies {prev.text}"
                 if "country" not in m.kinds:
                     prev.qualifier = m.text
@@ -305,41 +296,50 @@ def assign_roles(text: str, mentions: list[Mention], base: int = 0,
             m.role, m.why = "context", "part of a compound word"
         last = _LAST_WORD.search(left)
         last_word = last.group(1).lower() if last else ""
-        if m.role == "neutral" and last_word in _CTX_LAST_WORDS:
-            ctx = _CTX_LEFT.search(left)
+        if m.role == "neutral" and last_word in r.ctx_last_words:
+            ctx = r.ctx_left.search(left)
             if ctx:
                 m.role, m.why = "context", ctx.lastgroup or "context"
-        for why, rx in _CTX_RIGHT:
+        if m.role == "neutral" and _COMPOUND_RIGHT.match(right):
+            m.role, m.why = "context", "adjective"  # "Paris-based", "Toulon-born"
+        for why, rx in r.ctx_right:
             if m.role == "neutral" and rx.match(right):
                 m.role, m.why = "context", why
         if m.role == "neutral":
-            if (last_word in _FACILITY_LAST_WORDS and _FACILITY_LEFT.search(left)) or (
-                    _FACILITY_RIGHT.match(right)):
+            if (last_word in r.facility_last_words and r.facility_left.search(left)) or (
+                    r.facility_right.match(right)):
                 m.role, m.why, m.facility_frame = "incident", "prison frame", True
-            elif _LOCATIVE.search(left):
+            elif r.locative.search(left):
                 m.role, m.why = "incident", "locative"
             elif "facility" in m.kinds:
                 m.role, m.why, m.facility_frame = "incident", "prison name", True
         prev = m
-    _group_lists(text, mentions, base)
+    _group_lists(text, mentions, base, r)
 
 
-def _group_lists(text: str, mentions: list[Mention], base: int) -> None:
-    """Give the mentions of one list ("Toulon, Marseille and Nîmes") one unit and one role."""
-    members = [m for m in mentions if m.role != "qualifier"]
+def _group_lists(text: str, mentions: list[Mention], base: int, r: _Rules) -> None:
+    """Give the mentions of one list ("Toulon, Marseille and Nîmes") one unit and one role.
+
+    One pass in text order: the qualifier last seen after the previous member is
+    carried along, so a sentence of any length costs linear time.
+    """
     groups: list[list[Mention]] = []
-    for m in members:
+    last_qualifier: Mention | None = None
+    for m in mentions:
+        if m.role == "qualifier":
+            last_qualifier = m
+            continue
         if groups:
             last = groups[-1][-1]
             gap_start = last.end - base
             # A qualifier of the previous member sits inside the gap.
-            quals = [q for q in mentions if q.role == "qualifier" and last.end <= q.start < m.start]
-            if quals:
-                gap_start = quals[-1].end - base
+            if last_qualifier is not None and last.end <= last_qualifier.start < m.start:
+                gap_start = last_qualifier.end - base
             gap = text[gap_start : m.start - base]
             if gap.startswith(")"):
                 gap = gap[1:]
-            if _LIST_GAP.match(gap) and {m.role, last.role} != {"incident", "context"}:
+            if (len(gap) <= 120 and r.list_gap.match(gap)
+                    and {m.role, last.role} != {"incident", "context"}):
                 groups[-1].append(m)
                 continue
         groups.append([m])

@@ -13,59 +13,62 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from geopy.distance import distance as geo_distance
 
-from geo.extract.gate import gate, has_digit, prefixes
-from geo.extract.numbers import NUMBER, parse_number
+from geo.extract import lang
+from geo.extract.gate import Gate, derive, prefixes
+from geo.extract.numbers import number_pattern, parse_number
 
 _F = re.IGNORECASE | re.UNICODE
-
-BEARINGS: dict[str, float] = {
-    "north": 0, "north-northeast": 22.5, "northeast": 45, "east-northeast": 67.5, "east": 90,
-    "east-southeast": 112.5, "southeast": 135, "south-southeast": 157.5, "south": 180,
-    "south-southwest": 202.5, "southwest": 225, "west-southwest": 247.5, "west": 270,
-    "west-northwest": 292.5, "northwest": 315, "north-northwest": 337.5,
-    "nord": 0, "nord-est": 45, "est": 90, "sud-est": 135, "sud": 180, "sud-ouest": 225,
-    "ouest": 270, "nord-ouest": 315,
-}
-_EN_DIR = (r"(?:north|south|east|west)(?:[- ]?(?:north|south)?[- ]?(?:east|west))?")
-_FR_DIR = r"(?:nord|sud)(?:-(?:est|ouest))?|est|ouest"
+#: A capitalised place name as French toponymy writes it, in any article language.
 _CAP = (r"(?-i:[A-ZÀ-ÖØ-Þ])[\w'’-]*(?:\s+(?:(?:de|du|des|la|le|les|sur|en|lès)\s+)?"
         r"(?-i:[A-ZÀ-ÖØ-Þ])[\w'’-]*){0,3}")
-_PLACE = rf"(?:the\s+(?:city|town|village|commune)\s+of\s+)?(?P<place>{_CAP})"
-_PLACE_FR = rf"(?:la\s+(?:ville|commune)\s+d['’e]\s*)?(?P<place>{_CAP})"
-_OF_FR = r"(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])"
-_APPROX = (r"(?:(?:about|some|roughly|around|nearly|almost|approximately|just\s+over|"
-           r"more\s+than|less\s+than|over|under|environ|quelque|quelques|près\s+de|"
-           r"moins\s+de|plus\s+de)\s+)?")
-_UNIT = r"(?P<u>miles?|mi|km|kilomet(?:er|re)s?|kilomètres?)"
+KINDS = ("distance", "between", "near", "direction")
 
-_CLUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("distance", re.compile(
-        rf"\b{_APPROX}(?P<n>{NUMBER})\s*(?:de\s+)?{_UNIT}\s+(?:\([^)]{{0,40}}\)\s+)?"
-        rf"(?:(?P<dir>{_EN_DIR})\s+(?:of|from)|from|outside(?:\s+of)?|away\s+from)\s+{_PLACE}",
-        _F)),
-    ("distance", re.compile(
-        rf"\bà\s+{_APPROX}(?P<n>{NUMBER})\s*(?:de\s+)?{_UNIT}\s+(?:\([^)]{{0,40}}\)\s+)?"
-        rf"(?:(?:au|à\s+l['’])\s*(?P<dir>{_FR_DIR})\s+)?{_OF_FR}{_PLACE_FR}", _F)),
-    ("between", re.compile(
-        rf"\bbetween\s+(?:(?:an?|the)\s+(?-i:[a-z-]+\s+){{0,3}}?(?:in|at|of)\s+)?(?P<a>{_CAP})\s+"
-        rf"and\s+(?:(?:an?|the)\s+(?-i:[a-z-]+\s+){{0,3}}?(?:in|at|of)\s+)?(?P<b>{_CAP})", _F)),
-    ("between", re.compile(
-        rf"\bentre\s+(?:(?:la|le|les|l['’]|une?)\s*(?-i:[a-zà-ÿ'-]+\s+){{0,3}}?"
-        rf"(?:de|d['’]|à|du)\s*)?(?P<a>{_CAP})\s+et\s+(?:(?:la|le|les|l['’]|une?)\s*"
-        rf"(?-i:[a-zà-ÿ'-]+\s+){{0,3}}?(?:de|d['’]|à|du)\s*)?(?P<b>{_CAP})", _F)),
-    ("near", re.compile(
-        rf"\b(?:near|close\s+to|just\s+outside(?:\s+of)?|outside(?:\s+of)?|on\s+the\s+outskirts\s+"
-        rf"of|in\s+the\s+suburbs\s+of|not\s+far\s+from|in\s+the\s+vicinity\s+of)\s+{_PLACE}", _F)),
-    ("near", re.compile(
-        rf"\b(?:près|non\s+loin|aux\s+abords|à\s+proximité|dans\s+la\s+banlieue|en\s+périphérie|"
-        rf"aux\s+portes|à\s+la\s+sortie)\s+{_OF_FR}{_PLACE_FR}", _F)),
-    ("direction", re.compile(rf"\b(?P<dir>{_EN_DIR})\s+of\s+{_PLACE}", _F)),
-    ("direction", re.compile(
-        rf"\b(?:au|à\s+l['’])\s*(?P<dir>{_FR_DIR})\s+{_OF_FR}{_PLACE_FR}", _F)),
-)
+
+@dataclass(frozen=True, eq=False)
+class _Rules:
+    """The relative-place rules of a set of language packs, compiled once."""
+
+    clues: tuple[tuple[str, re.Pattern[str], Gate], ...]
+    bearings: dict[str, float]
+    units: dict[str, float]
+    codes: tuple[str, ...]
+
+
+def _key(word: str) -> str:
+    return re.sub(r"[\s-]+", "", word.lower())
+
+
+@lru_cache(maxsize=32)
+def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
+    clues: list[tuple[str, re.Pattern[str], Gate]] = []
+    bearings: dict[str, float] = {}
+    units: dict[str, float] = {}
+    packs = lang.packs(key[0])
+    for kind in KINDS:
+        for p in packs:
+            unit_names = list(p.get("relative", "units"))
+            extra = {"cap": _CAP, "number": number_pattern((p.code,)),
+                     "unit": f"(?P<u>{lang.words_alternation(unit_names)})"
+                     if unit_names else "(?!)"}
+            for pat in p.get("relative", "clues").get(kind, []):
+                full = p.expand("relative", pat, extra)
+                clues.append((kind, re.compile(rf"\b{full}", _F), derive(full)))
+    for p in packs:
+        for k, v in p.get("relative", "bearings").items():
+            bearings.setdefault(_key(k), float(v))
+        for k, v in p.get("relative", "units").items():
+            units.setdefault(k.lower(), float(v))
+    return _Rules(tuple(clues), bearings, units, key[0])
+
+
+def rules(codes: tuple[str, ...] | None = None) -> _Rules:
+    """The compiled rules of these language packs (None: every pack)."""
+    return _rules_for(lang.cache_key(codes or lang.codes_for(None)))
+
 
 #: How far "south of Paris" puts the point, and its radius, in km.
 DIRECTION_ONLY_KM = 25.0
@@ -75,24 +78,6 @@ NEAR_KM = 10.0
 DISTANCE_SHARE = 0.2
 #: Half-width of a compass direction's sector (8-wind rose), degrees.
 SECTOR_DEG = 22.5
-
-
-_NEEDS: dict[str, frozenset[str]] = {
-    "distance": gate("miles", "mile", "mi", "km", "kilometers", "kilometres", "kilomètres"),
-    "between": gate("between", "entre"),
-    "near": gate("near", "close", "outside", "outskirts", "suburbs", "far", "vicinity", "près",
-                 "loin", "abords", "proximité", "banlieue", "périphérie", "portes", "sortie"),
-    "direction": gate("north", "south", "east", "west", "northeast", "northwest", "southeast",
-                      "southwest", "nord", "sud", "est", "ouest"),
-}
-_NUMBER_WORDS = gate(
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
-    "ninety", "hundred", "dozen", "couple", "une", "un", "deux", "trois", "quatre", "cinq",
-    "sept", "huit", "neuf", "dix", "douze", "quinze", "vingt", "trente", "quarante",
-    "cinquante", "soixante", "cent", "dizaine", "douzaine", "quinzaine", "vingtaine",
-    "trentaine", "quarantaine", "cinquantaine", "soixantaine", "centaine",
-)
 
 
 @dataclass(frozen=True)
@@ -109,13 +94,10 @@ class Clue:
     text: str = ""
 
 
-def _bearing(word: str | None) -> float | None:
+def _bearing(r: _Rules, word: str | None) -> float | None:
     if not word:
         return None
-    w = re.sub(r"\s+", "-", word.lower())
-    if w in BEARINGS:
-        return BEARINGS[w]
-    return BEARINGS.get(w.replace("-", ""))
+    return r.bearings.get(_key(word))
 
 
 def _clean_anchor(name: str, start: int) -> tuple[str, int, int]:
@@ -124,15 +106,15 @@ def _clean_anchor(name: str, start: int) -> tuple[str, int, int]:
     return name, start, start + len(name)
 
 
-def find_clues(text: str, base: int = 0, words: frozenset[str] | None = None) -> list[Clue]:
+def find_clues(text: str, base: int = 0, words: frozenset[str] | None = None,
+               codes: tuple[str, ...] | None = None) -> list[Clue]:
     """Relative-place clues in one sentence, offsets shifted by `base`."""
+    r = rules(codes)
     clues: list[Clue] = []
     taken: list[tuple[int, int]] = []
     words = prefixes(text) if words is None else words
-    digit = has_digit(text)
-    for kind, rx in _CLUES:
-        if _NEEDS[kind].isdisjoint(words) or (kind == "distance" and not digit
-                                               and _NUMBER_WORDS.isdisjoint(words)):
+    for kind, rx, gate in r.clues:
+        if not gate.allows(text, words):
             continue
         for m in rx.finditer(text):
             s, e = m.span()
@@ -146,12 +128,11 @@ def find_clues(text: str, base: int = 0, words: frozenset[str] | None = None) ->
                 spans.append((base + a, base + b))
             km = None
             if kind == "distance":
-                n = parse_number(m.group("n"))
+                n = parse_number(m.group("n"), r.codes)
                 if n is None or n <= 0:
                     continue
-                unit = m.group("u").lower()
-                km = float(n) * (1.609344 if unit.startswith("mi") else 1.0)
-            bearing = _bearing(m.groupdict().get("dir"))
+                km = float(n) * r.units.get(m.group("u").lower(), 1.0)
+            bearing = _bearing(r, m.groupdict().get("dir"))
             if kind == "direction" and bearing is None:
                 continue
             taken.append((s, e))

@@ -9,160 +9,123 @@ trigger can make incidents, so the vocabulary is the extractor's recall.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from geo.extract.gate import gate, prefixes
+from geo.extract import lang
+from geo.extract.gate import NEVER, Gate, derive, prefixes
 
 _F = re.IGNORECASE | re.UNICODE
 
-_STAFF = (
-    r"(?:prison\s+)?(?:guards?|officers?|warders?|wardens?|staff(?:\s+members?)?|"
-    r"employees?|surveillant(?:e|s|es)?|agents?(?:\s+pénitentiaires?)?|"
-    r"personnels?(?:\s+pénitentiaires?)?|gardiens?|fonctionnaires?)"
-)
-_PERSON = (
-    r"(?:(?:prison\s+)?(?:guards?|officers?|warders?|wardens?|staff|inmates?|prisoners?|"
-    r"detainees?|agents?|employees?|surveillant(?:e|s|es)?|détenus?|gardiens?|"
-    r"directeur|directrice|personnels?))"
-)
-_DET = (r"(?:(?:a|an|the|two|three|four|several|his|her|their|one|un|une|deux|trois|des|"
-        r"les|le|la|l'|ses|leur|plusieurs)\s+)?")
-
-#: (type, strong, pattern). Order matters only for readability.
-_TRIGGERS: tuple[tuple[str, bool, str], ...] = (
-    ("gunfire", True,
-     r"gun ?fire|gun ?shots?|shots?\s+(?:were\s+|was\s+|had been\s+)?(?:fired|rang out)|"
-     r"fired\s+(?:shots|at|on|upon|repeatedly|several|multiple|rounds|into)|"
-     r"firing\s+(?:repeatedly|shots|at|on|into|rounds)|opened\s+fire|shooting|shot\s+at|"
-     r"bullet(?:s|\s+holes?)|kalashnikovs?|machine[- ]gunned|sprayed\s+with\s+bullets|"
-     r"(?<!mortiers\s)(?<!d')\btirs?\b(?!\s+de\s+mortiers?)(?!\s+d'artifice)|"
-     r"coups?\s+de\s+feu|fusillades?|rafales?|"
-     r"(?:a|ont|avaient|avait)\s+(?:été\s+)?tiré|tirée?s?\s+(?:sur|contre|en direction)|"
-     r"impacts?\s+de\s+balles?|balles?|kalachnikovs?|mitraill\w+"),
-    ("arson", True,
-     r"arson|set(?:s|ting)?\s+(?:on\s+fire|ablaze|alight|fire\s+to)|torch(?:ed|ing|es)?|"
-     r"burn(?:ed|t|ing)?\s+(?:down|out)|burned|burnt|fire-?bomb(?:ed|s|ing)?|molotov|"
-     r"incendiar(?:y|ies)|petrol\s+bombs?|fires?\s+(?:was|were)\s+(?:set|started)|"
-     r"caught\s+fire|went\s+up\s+in\s+flames|in\s+flames|blaze|"
-     r"incendi(?:e|es|é|ée|és|ées|er|aire|aires|ait|aient)|mis\s+le\s+feu|mettre\s+le\s+feu|"
-     r"départs?\s+de\s+feu|brûl(?:é|ée|és|ées|er|ant|aient)|calcinée?s?|en\s+feu|flammes"),
-    ("ambush", True,
-     r"ambush(?:ed|es|ing)?|embuscades?|"
-     r"attack(?:ed)?\s+(?:on\s+)?(?:a\s+|the\s+)?(?:prison(?:er)?\s+)?(?:convoy|van|transfer)|"
-     r"rammed\s+(?:the\s+|a\s+)?(?:prison\s+)?(?:van|convoy)|"
-     r"attaque\s+(?:d'un|du|contre\s+(?:un|le))\s+(?:fourgon|convoi)|"
-     r"fourgon\s+(?:pénitentiaire\s+|cellulaire\s+)?(?:a\s+été\s+)?(?:attaqué|percuté|"
-     r"pris\s+pour\s+cible|bloqué)"),
-    ("escape", True,
-     r"escap(?:ed|ing)|(?:the|an|his|their|l')\s+escape|broke\s+out\s+of|break-?out|"
-     r"jailbreak|freed\s+(?:him|her|them|the\s+inmate|the\s+prisoner|an?\s+inmate|"
-     r"an?\s+prisoner|the\s+detainee)|(?:inmate|prisoner|detainee)s?\s+(?:who\s+was\s+)?freed|"
-     r"freed\s+inmate|on\s+the\s+run|évasions?|évadée?s?|s'(?:est|sont)\s+évadée?s?|"
-     r"s'évader|faire\s+évader|en\s+cavale"),
-    ("vandalism", True,
-     r"graffiti|(?<!#)\btags?\b|tagged|spray-?paint(?:ed|ing)?|vandali[sz]\w*|daubed|defaced|"
-     r"smashed|ransacked|broken\s+windows|graffitis?|tagu(?:é|ée|és|ées)|"
-     r"inscriptions?|dégradation\w*|dégradée?s?|saccag\w+|vitres?\s+brisées?"),
-    ("assault", True,
-     rf"assault(?:ed|ing)?\s+{_DET}{_PERSON}|"
-     rf"{_PERSON}\s+(?:was|were|had\s+been|has\s+been)\s+(?:assaulted|attacked|beaten|stabbed|"
-     r"punched|hit|struck|taken\s+hostage)|"
-     rf"(?:attacked|beat|stabbed|punched|took)\s+{_DET}{_PERSON}(?:\s+hostage)?|stabb(?:ed|ing)|"
-     r"agress(?:ion|ions|é|ée|és|ées|er|ait)|poignardée?s?|coups?\s+de\s+couteau|"
-     r"rouée?s?\s+de\s+coups|pris\s+en\s+otage|prise\s+d'otage"),
-    ("riot", True,
-     r"riot(?:s|ing|ed|ers)?|mutin(?:y|ies|ied|eers?)|uprising|mutinerie\w*|mutinée?s?|"
-     r"émeutes?"),
-    ("protest", True,
-     r"protest(?:s|ed|ing|ers)?|strik(?:e|es|ing)|walk-?outs?|blockades?|blockaded|"
-     r"block(?:ed|ing)\s+(?:the\s+)?(?:entrances?\s+(?:to|of)\s+)?(?:\w+\s+)?"
-     r"(?:prisons?|penitentiar\w+|facilit(?:y|ies)|jails?|gates?)(?!\s+(?:convoys?|vans?))|"
-     r"demonstrations?|rall(?:y|ies|ied)|sit-ins?|grèves?|manifest(?:ation|ations|ants?|aient|"
-     r"ent|é)|blocages?|bloqu(?:é|és|ée|ées|ent|aient|ant|er)\s+(?:les\s+|l'|la\s+|le\s+|des\s+)?"
-     r"(?:entrées?\s+(?:des\s+|de\s+la\s+|du\s+|de\s+l')?)?(?:prisons?|établissements?|"
-     r"maisons?\s+d'arrêt|centres?\s+pénitentiaires?|accès|portes?)|mouvement\s+social|"
-     r"débrayages?|rassemblements?|piquets?\s+de\s+grève|droit\s+de\s+retrait|"
-     r"refus\s+de\s+(?:réintégrer|remonter)"),
-    ("attack", False,
-     r"attack(?:s|ed|ing)?|assaults?|came\s+under\s+fire|targeted|intimidation|"
-     r"attaques?|attaquée?s?|pris(?:e|es)?\s+pour\s+cibles?|la\s+cible\s+d[e']|visée?s?\s+par|"
-     r"tirs?\s+de\s+mortiers?|mortiers?\s+d'artifice|feux?\s+d'artifice|fireworks?"),
+#: Every incident type a pack may give triggers for, strong first; "attack" is weak.
+TRIGGER_TYPES: tuple[str, ...] = (
+    "gunfire", "arson", "ambush", "escape", "vandalism", "assault", "riot", "protest", "other",
 )
 
-#: Words at least one of which every match of a type's pattern contains (see `gate`).
-_GATES: dict[tuple[str, bool], frozenset[str]] = {
-    ("gunfire", True): gate(
-        "gunfire", "gunshot", "shots", "shot", "fired", "firing", "opened", "shooting", "bullet",
-        "kalashnikov", "machine", "sprayed", "tir", "tirs", "tiré", "tirée", "coups", "coup",
-        "fusillade", "rafale", "impacts", "impact", "balle", "kalachnikov", "mitraille"),
-    ("arson", True): gate(
-        "arson", "ablaze", "alight", "torch", "burned", "burnt", "burn", "firebomb", "fire",
-        "molotov", "incendiary", "incendiaries", "petrol", "fires", "flames", "blaze",
-        "incendie", "feu", "brûlé", "calciné", "flammes"),
-    ("ambush", True): gate("ambush", "embuscade", "attack", "attacked", "rammed", "attaque",
-                           "fourgon"),
-    ("escape", True): gate(
-        "escaped", "escaping", "escape", "broke", "breakout", "break", "jailbreak", "freed",
-        "run", "évasion", "évadé", "évadée", "évader", "cavale"),
-    ("vandalism", True): gate(
-        "graffiti", "tag", "tags", "tagged", "spray", "vandal", "daubed", "defaced", "smashed",
-        "ransacked", "broken", "tagué", "inscription", "dégradation", "dégradé", "saccage",
-        "vitre"),
-    ("assault", True): gate(
-        "assault", "assaulted", "attacked", "beaten", "beat", "stabbed", "punched", "hit",
-        "struck", "hostage", "stabbing", "agression", "agressé", "poignard", "couteau", "roué",
-        "rouée", "otage"),
-    ("riot", True): gate("riot", "mutiny", "mutinies", "mutinied", "mutineer", "uprising",
-                         "mutinerie", "mutiné", "émeute"),
-    ("protest", True): gate(
-        "protest", "strike", "strikes", "striking", "walkout", "walk", "blockade", "blocked",
-        "blocking", "demonstration", "rally", "rallies", "rallied", "sit", "grève",
-        "manifestation", "manifest", "blocage", "bloqué", "bloquer", "bloquent", "bloquaient",
-        "bloquant", "mouvement", "débrayage", "rassemblement", "piquet", "droit", "refus"),
-    ("attack", False): gate(
-        "attack", "assault", "came", "targeted", "intimidation", "attaque", "pris", "prise",
-        "cible", "visé", "tir", "tirs", "mortier", "feux", "feu", "fireworks", "firework"),
-}
 
-_TRIGGER_RES: tuple[tuple[str, bool, re.Pattern[str], frozenset[str]], ...] = tuple(
-    (t, strong, re.compile(rf"(?<![\w-])(?:{p})(?![\w])", _F), _GATES[(t, strong)])
-    for t, strong, p in _TRIGGERS
-)
-
-#: Alternation order: an ambush before the gunfire it contains, weak words last.
-_ORDER: tuple[int, ...] = tuple(sorted(
-    range(len(_TRIGGERS)),
-    key=lambda i: (_TRIGGERS[i][0] != "ambush", not _TRIGGERS[i][1], i),
-))
+@dataclass(frozen=True)
+class _TriggerRule:
+    type: str
+    strong: bool
+    pattern: str
+    gate: Gate
 
 
-@lru_cache(maxsize=512)
-def _combined(enabled: tuple[int, ...]) -> re.Pattern[str]:
+@dataclass(frozen=True, eq=False)
+class _Rules:
+    """The trigger and target rules of a set of language packs, compiled once."""
+
+    codes: tuple[str, ...]
+    triggers: tuple[_TriggerRule, ...]
+    order: tuple[int, ...]
+    record: re.Pattern[str]
+    record_gate: Gate
+    record_link: re.Pattern[str]
+    hypothetical: re.Pattern[str]
+    staff: re.Pattern[str]
+    home: re.Pattern[str]
+    vehicle: re.Pattern[str]
+    home_vehicle_gate: Gate
+    targets: tuple[tuple[str, re.Pattern[str], Gate], ...]
+    #: enabled trigger indexes -> their one combined pattern
+    combined: dict[tuple[int, ...], re.Pattern[str]] = field(default_factory=dict, compare=False)
+
+
+def _alternatives(packs: tuple[lang.Pack, ...], file: str, key: str,
+                  sub: str | None = None) -> list[str]:
+    """The expanded patterns of one key across packs, each with its own fragments."""
+    out: list[str] = []
+    for p in packs:
+        value = p.get(file, key)
+        if sub is not None:
+            value = value.get(sub, [])
+        out.extend(p.expand(file, v) for v in value)
+    return out
+
+
+def _gate_of(alternatives: list[str]) -> Gate:
+    g = NEVER
+    for a in alternatives:
+        g = g | derive(a)
+    return g
+
+
+@lru_cache(maxsize=32)
+def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
+    codes = key[0]
+    packs = lang.packs(codes)
+    triggers: list[_TriggerRule] = []
+    for strong, table in ((True, "strong"), (False, "weak")):
+        types = TRIGGER_TYPES if strong else ("attack",)
+        for t in types:
+            alts = _alternatives(packs, "triggers", table, t)
+            if alts:
+                triggers.append(_TriggerRule(t, strong, "|".join(alts), _gate_of(alts)))
+    order = tuple(sorted(range(len(triggers)),
+                         key=lambda i: (triggers[i].type != "ambush", not triggers[i].strong, i)))
+    record = _alternatives(packs, "triggers", "markers.record")
+    links = [w for p in packs for w in p.get("triggers", "markers.record_link")]
+    hypo = _alternatives(packs, "triggers", "markers.hypothetical")
+    fillers = [w for p in packs for w in p.get("triggers", "markers.hypothetical_fillers")]
+    staff = [p.fragment("triggers", "staff") for p in packs
+             if "staff" in p.data["triggers"]["fragments"]]
+    home = _alternatives(packs, "targets", "home")
+    vehicle = _alternatives(packs, "targets", "vehicle")
+    targets = tuple(
+        (label, re.compile(rf"\b{lang.patterns_alternation(alts)}\b", _F), _gate_of(alts))
+        for label in ("training_school", "convoy", "prison")
+        for alts in [_alternatives(packs, "targets", label)] if alts
+    )
+    return _Rules(
+        codes=codes,
+        triggers=tuple(triggers),
+        order=order,
+        record=re.compile(rf"\b{lang.patterns_alternation(record)}\b", _F),
+        record_gate=_gate_of(record),
+        record_link=re.compile(rf"\b{lang.words_alternation(links)}\b", _F),
+        hypothetical=re.compile(
+            rf"\b{lang.patterns_alternation(hypo)}\s+"
+            rf"(?:{lang.words_alternation(fillers)}\s+){{0,2}}$", _F),
+        staff=re.compile(rf"\b{lang.patterns_alternation(staff)}\b", _F),
+        home=re.compile(rf"\b{lang.patterns_alternation(home)}\b", _F),
+        vehicle=re.compile(rf"\b{lang.patterns_alternation(vehicle)}\b", _F),
+        home_vehicle_gate=_gate_of(home + vehicle),
+        targets=targets,
+    )
+
+
+def rules(codes: tuple[str, ...] | None = None) -> _Rules:
+    """The compiled rules of these language packs (None: every pack)."""
+    return _rules_for(lang.cache_key(codes or lang.codes_for(None)))
+
+
+def _combined(r: _Rules, enabled: tuple[int, ...]) -> re.Pattern[str]:
     """One pattern for the trigger types a sentence's words allow: one scan, not nine."""
-    body = "|".join(f"(?P<t{i}>{_TRIGGERS[i][2]})" for i in enabled)
-    return re.compile(rf"(?<![\w-])(?:{body})(?![\w])", _F)
-
-
-#: Sentences about a person's criminal record, not about an incident.
-_RECORD = re.compile(
-    r"\b(?:convicted|conviction|criminal\s+record|sentenced\s+(?:to|for)|"
-    r"condamnée?s?\s+(?:à|pour)|casier\s+judiciaire)\b",
-    _F,
-)
-
-_RECORD_WORDS = gate("convicted", "conviction", "criminal", "sentenced", "condamné", "condamnée",
-                     "condamnés", "casier")
-
-#: Words that make the trigger after them a threat or a possibility, not a report:
-#: "they could attack Villefranche", "threatened to set fire", "pourraient attaquer".
-_HYPOTHETICAL = re.compile(
-    r"\b(?:would|could|might|will|may|shall|won['’]t|threat(?:en(?:ed|s)?)?\s+to|"
-    r"vow(?:ed|s)?\s+to|promis(?:ed|es)?\s+to|risk\s+of|fear\s+of|pourrai(?:t|ent)|"
-    r"pourra|pourront|va|vont|risque\s+de|menac(?:e|é|ent|ait)\s+de|craint)\s+"
-    r"(?:(?:not|be|also|pas|aussi|bientôt|again|even|then)\s+){0,2}$",
-    _F,
-)
+    rx = r.combined.get(enabled)
+    if rx is None:
+        body = "|".join(f"(?P<t{i}>{r.triggers[i].pattern})" for i in enabled)
+        rx = r.combined[enabled] = re.compile(rf"(?<![\w-])(?:{body})(?![\w])", _F)
+    return rx
 
 
 @dataclass(frozen=True)
@@ -184,29 +147,32 @@ def group_of(incident_type: str) -> str:
     return "protest" if incident_type == "protest" else "attack"
 
 
-def find_triggers(text: str, base: int = 0,
-                  words: frozenset[str] | None = None) -> list[Trigger]:
+def find_triggers(text: str, base: int = 0, words: frozenset[str] | None = None,
+                  codes: tuple[str, ...] | None = None) -> list[Trigger]:
     """Triggers in one sentence, with offsets shifted by `base`; overlaps resolved.
 
-    A strong trigger hides a weak one it overlaps ("attack on a convoy" is an ambush,
-    not also an attack). In a sentence about a criminal record only strong
-    triggers of a form other than assault are kept.
+    `codes`: the language packs to read with (None: every pack). A strong trigger
+    hides a weak one it overlaps ("attack on a convoy" is an ambush, not also an
+    attack). In a sentence about a criminal record only strong triggers of a form
+    other than assault are kept.
     """
+    r = rules(codes)
     found: list[Trigger] = []
     words = prefixes(text) if words is None else words
-    record = not _RECORD_WORDS.isdisjoint(words) and bool(_RECORD.search(text))
-    enabled = tuple(i for i in _ORDER if not _TRIGGER_RES[i][3].isdisjoint(words))
+    record = r.record_gate.allows(text, words) and bool(r.record.search(text))
+    enabled = tuple(i for i in r.order if r.triggers[i].gate.allows(text, words))
     if not enabled:
         return found
-    for m in _combined(enabled).finditer(text):
-        t, strong = _TRIGGER_RES[int(m.lastgroup[1:])][:2]  # type: ignore[index]
+    for m in _combined(r, enabled).finditer(text):
+        rule = r.triggers[int(m.lastgroup[1:])]  # type: ignore[index]
+        t, strong = rule.type, rule.strong
         if record and (not strong or t == "assault"):
             continue
-        if _HYPOTHETICAL.search(text, max(0, m.start() - 40), m.start()):
+        if r.hypothetical.search(text, max(0, m.start() - 40), m.start()):
             continue
         found.append(Trigger(t, base + m.start(), base + m.end(), strong))
     if record:
-        found = [f for f in found if not _after_record_word(text, f.start - base)]
+        found = [f for f in found if not _after_record_word(r, text, f.start - base)]
     found.sort(key=lambda tr: (tr.start, -tr.end))
     kept: list[Trigger] = []
     for tr in found:
@@ -220,56 +186,13 @@ def find_triggers(text: str, base: int = 0,
     return kept
 
 
-def _after_record_word(text: str, pos: int) -> bool:
+def _after_record_word(r: _Rules, text: str, pos: int) -> bool:
     """An offence listed in a record ("convicted ... for arson") is not an incident."""
     window = text[max(0, pos - 80) : pos]
-    return bool(re.search(r"\b(?:for|of|including|pour|de)\b", window, _F)) and bool(
-        _RECORD.search(window)
-    )
-
-
+    return bool(r.record_link.search(window)) and bool(r.record.search(window))
 
 
 # --- Targets ---------------------------------------------------------------------
-
-_HOME = re.compile(
-    r"\b(?:residential\s+(?:building|block)|apartment\s+(?:block|building)s?|homes?|houses?|"
-    r"residences?|domiciles?|logements?|immeubles?|pavillons?|résidences?)\b",
-    _F,
-)
-_VEHICLE = re.compile(r"\b(?:cars?|vehicles?|voitures?|véhicules?)\b", _F)
-_STAFF_RE = re.compile(rf"\b{_STAFF}\b", _F)
-_TARGET_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("training_school", re.compile(
-        r"\b(?:ENAP|école\s+nationale\s+d'administration\s+pénitentiaire|training\s+school|"
-        r"école\s+(?:de\s+formation\s+)?pénitentiaire|prison\s+(?:staff\s+)?academy)\b", _F)),
-    ("convoy", re.compile(
-        r"\b(?:convoys?|transfers?|escorts?|prison\s+vans?|fourgons?|convois?|extractions?|"
-        r"transfèrements?|escortes?)\b", _F)),
-    ("prison", re.compile(
-        r"\b(?:prisons?(?!\s+(?:guards?|officers?|staff|authorit\w+|unions?|watchdog|system|"
-        r"convoy|vans?|population|personnel|employees|workers|directors?|service|policy|"
-        r"neighbo\w+|reform))|jails?|penitentiar(?:y|ies)|facilit(?:y|ies)|"
-        r"detention\s+cent(?:er|re)s?|maisons?\s+d'arrêt|centres?\s+pénitentiaires?|"
-        r"centres?\s+de\s+détention|établissements?(?:\s+pénitentiaires?)?|maisons?\s+centrales?|"
-        r"entrance|gates?|parking\s+lots?|porte|parking|enceinte|miradors?|"
-        r"quartiers?\s+(?:de\s+haute\s+sécurité|pénitentiaires?))\b", _F)),
-)
-
-
-_HOME_VEHICLE_WORDS = gate(
-    "residential", "apartment", "home", "homes", "house", "houses", "residence", "domicile",
-    "logement", "immeuble", "pavillon", "résidence", "car", "cars", "vehicle", "voiture",
-    "véhicule")
-_TARGET_WORDS: dict[str, frozenset[str]] = {
-    "training_school": gate("enap", "école", "training", "academy"),
-    "convoy": gate("convoy", "transfer", "escort", "van", "vans", "fourgon", "convoi",
-                   "extraction", "transfèrement", "escorte"),
-    "prison": gate("prison", "jail", "penitentiary", "facility", "facilities", "detention",
-                   "maison", "centre", "établissement", "entrance", "gate", "gates", "parking",
-                   "porte", "enceinte", "mirador", "quartier"),
-}
-
 
 @dataclass(frozen=True)
 class TargetHit:
@@ -284,26 +207,27 @@ TARGET_PRIORITY: tuple[str, ...] = (
 )
 
 
-def find_targets(text: str, base: int = 0,
-                 words: frozenset[str] | None = None) -> list[TargetHit]:
+def find_targets(text: str, base: int = 0, words: frozenset[str] | None = None,
+                 codes: tuple[str, ...] | None = None) -> list[TargetHit]:
     """Target words in one clause or sentence, with offsets shifted by `base`.
 
     Homes and vehicles count as staff targets only with a staff word nearby
     ("a residential building housing prison guards", "la voiture d'un surveillant").
     """
+    r = rules(codes)
     hits: list[TargetHit] = []
     words = prefixes(text) if words is None else words
     staff: list[int] = []
-    if not _HOME_VEHICLE_WORDS.isdisjoint(words):
-        staff = [m.start() for m in _STAFF_RE.finditer(text)]
-    for rx, label in ((_HOME, "staff_home"), (_VEHICLE, "staff_vehicle")):
+    if r.home_vehicle_gate.allows(text, words):
+        staff = [m.start() for m in r.staff.finditer(text)]
+    for rx, label in ((r.home, "staff_home"), (r.vehicle, "staff_vehicle")):
         if not staff:
             break
         for m in rx.finditer(text):
             if any(-25 <= s - m.end() <= 40 or 0 <= m.start() - s <= 40 for s in staff):
                 hits.append(TargetHit(label, base + m.start(), base + m.end()))
-    for label, rx in _TARGET_RES:
-        if _TARGET_WORDS[label].isdisjoint(words):
+    for label, rx, g in r.targets:
+        if not g.allows(text, words):
             continue
         for m in rx.finditer(text):
             hits.append(TargetHit(label, base + m.start(), base + m.end()))
