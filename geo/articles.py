@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import ftfy
@@ -252,35 +253,37 @@ def markdown_to_text(text: str) -> str:
 
 # --- Cleaning ----------------------------------------------------------------------
 
-_FORUM_MARKERS = re.compile(
-    r"^[-*•\s]*(joined|messages|reaction score|posts|country|location|"
-    r"full member|senior member|member|inscrit|points)\b",
-    re.IGNORECASE,
-)
-_FOOTER_MARKERS = re.compile(
-    r"^\s*(about the author|leave a (comment|reply)|related (posts|articles)|share this|"
-    r"like this|you may also like|read more|comments?\s*\(\d+\)|laisser un commentaire|"
-    r"à propos de l'auteur|partager (cet article|sur))\b",
-    re.IGNORECASE,
-)
 _HASHTAG_LINE = re.compile(r"^\s*(#[\w\-]+[\s,]*)+$", re.UNICODE)
-_NEWSLETTER = re.compile(
-    r"(sign up for|subscribe to|inscrivez-vous|abonnez-vous).{0,60}"
-    r"(newsletter|lettre d'information)|^\s*newsletter\b",
-    re.IGNORECASE,
-)
-_PHOTO_CREDIT = re.compile(
-    r"(credit\s*(…|\.\.\.|:)|crédit\s*(photo)?\s*:|photo\s*:|©|\bphoto (credit|by)\b|"
-    r"\(photo\b|getty images\s*$|/\s*afp\s*$|\bafp photo\b)",
-    re.IGNORECASE,
-)
+
+
+@lru_cache(maxsize=1)
+def _boilerplate_rules() -> tuple[re.Pattern[str], ...]:
+    """Forum cards, blog footers, newsletter prompts and photo credits, in every
+    language pack's words (an article's language is not known before cleaning)."""
+    from geo.extract import lang
+
+    def of(key: str) -> str:
+        return lang.patterns_alternation(
+            [p for code in sorted(lang.available())
+             for p in lang.load(code).get("cleaning", key)])
+
+    return (
+        re.compile(rf"^[-*•\s]*{of('forum_markers')}\b", re.IGNORECASE),
+        re.compile(rf"^\s*{of('footer_markers')}\b", re.IGNORECASE),
+        re.compile(of("newsletter"), re.IGNORECASE),
+        # The copyright sign and a trailing agency credit are the same in every language.
+        re.compile(rf"©|/\s*afp\s*$|{of('photo_credit')}", re.IGNORECASE),
+    )
+
+
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 
 def _strip_forum_header(lines: list[str]) -> list[str]:
     """Drop a forum post's member card (name, rank, Joined, Messages, ...)."""
     head = lines[:30]
-    marker_idx = [i for i, line in enumerate(head) if _FORUM_MARKERS.match(line)]
+    forum = _boilerplate_rules()[0]
+    marker_idx = [i for i, line in enumerate(head) if forum.match(line)]
     if len(marker_idx) < 2:
         return lines
     last = marker_idx[-1]
@@ -298,12 +301,13 @@ def _looks_like_prose(line: str) -> bool:
 
 
 def _is_boilerplate(line: str) -> bool:
+    _, footer, newsletter, credit = _boilerplate_rules()
     stripped = line.strip()
-    if _HASHTAG_LINE.match(stripped) or _NEWSLETTER.search(stripped):
+    if _HASHTAG_LINE.match(stripped) or newsletter.search(stripped):
         return True
-    if _FOOTER_MARKERS.match(stripped) and len(stripped) < 80:
+    if footer.match(stripped) and len(stripped) < 80:
         return True
-    return bool(_PHOTO_CREDIT.search(stripped)) and len(stripped) < 200
+    return bool(credit.search(stripped)) and len(stripped) < 200
 
 
 def clean_text(text: str) -> tuple[list[str], int]:
@@ -313,7 +317,7 @@ def clean_text(text: str) -> tuple[list[str], int]:
     lines = _strip_forum_header(lines)
     # A blog footer ends the story: cut at its first marker in the last part.
     for i, line in enumerate(lines):
-        if i > len(lines) // 2 and _FOOTER_MARKERS.match(line) and len(line) < 80:
+        if i > len(lines) // 2 and _boilerplate_rules()[1].match(line) and len(line) < 80:
             lines = lines[:i]
             break
     paragraphs = _group_paragraphs(lines)
