@@ -207,6 +207,11 @@ class Assembler:
         self.last_attack: dict[int, list[_Proto]] = {}
         #: Per (paragraph, group), the one named place its last trigger sentence spoke of.
         self.last_named: dict[tuple[int, str], list[_Proto]] = {}
+        #: The last sentence with attack triggers: (index, triggers, targets), and the
+        #: index of the sentence scanned last (a continuation must follow it directly).
+        self.prev_triggers: tuple[int, list[Trigger], list[TargetHit]] | None = None
+        self._last_index = -1
+        self.pending_targets: list[tuple[TargetHit, int]] = []
         #: id(incident.evidence) -> (that list, its (field, start) keys, count per field).
         self._evidence_keys: dict[
             int, tuple[list[Evidence], set[tuple[str, int]], Counter[str]]] = {}
@@ -243,7 +248,12 @@ class Assembler:
         triggers = find_triggers(text, base, words, self.codes)
         event_noun = (self.clauses.event_gate.allows(text, words)
                       and bool(self.clauses.event_noun.search(text)))
-        if not triggers and not event_noun:
+        previous = self.prev_triggers if self.prev_triggers and (
+            self.prev_triggers[0] == self._last_index) else None
+        self._last_index = sent.index
+        backref = bool(previous) and not triggers and bool(self.clauses.other.search(text))
+        listing = bool(previous) and not triggers and "," in text
+        if not triggers and not event_noun and not backref and not listing:
             self._orphan_casualties(sent, words)
             return
         mentions = find_mentions(text, self.gaz, base, codes=self.codes)
@@ -264,6 +274,23 @@ class Assembler:
                 m.sentence = sent.index
                 units.setdefault(m.unit, []).append(m)
         units = _summarise_long_lists(text, base, sent.index, units)
+        for members in units.values():
+            # A list naming one prison ("Villepinte, Nanterre, Aix-Luynes and Valence")
+            # is a list of prisons: each member is read as its town's prison.
+            if len(members) > 1 and any(m.facility_frame or "facility" in m.kinds
+                                        for m in members):
+                for m in members:
+                    m.extra["list_facility"] = True
+        inherited: dict[int, int] = {}
+        if not triggers and previous and units and (
+                backref or any(len(ms) > 1 for ms in units.values())):
+            # "Five other prisons were hit. The other five were in A, B, C, D and E.": a
+            # sentence that goes on listing the places of the one before takes its words.
+            prev_index, prev_triggers, prev_targets = previous
+            triggers = [Trigger(t.type, base, base, False) for t in prev_triggers]
+            inherited = {i: prev_index for i in range(len(triggers))}
+            self.pending_targets = [(TargetHit(h.target, base, base), prev_index)
+                                    for h in prev_targets]
         if not triggers:
             # "his transfer on Tuesday between a courthouse in Rouen and a prison in Évreux":
             # clues and dates for the article's unplaced attack, if it has one.
@@ -280,13 +307,12 @@ class Assembler:
         links: dict[int, list[_Proto]] = {}
         for ti, t in enumerate(triggers):
             seg = _segment_of(sent, t.start)
-            best, best_gap = None, None
-            for members in units.values():
-                if _segment_of(sent, members[0].start) != seg:
-                    continue
-                g = _gap((t.start, t.end), (members[0].start, members[-1].end))
-                if best_gap is None or g < best_gap:
-                    best, best_gap = members, g
+            best = self._nearest_unit(sent, t, seg, units)
+            if best is None and units and sent.segments[seg][0] > base and text[
+                    sent.segments[seg][0] - base:].lstrip()[:1] in ("—", "–", ";", "-"):
+                # "... at A, B and C — each time, cars were set on fire": a clause after a
+                # dash or semicolon goes on about the places before it.
+                best = self._nearest_unit(sent, t, None, units)
             protos: list[_Proto] = []
             follow = self.last_named.get((sent.paragraph, t.group))
             if best is None and not units and follow and not self.clauses.other.search(
@@ -304,7 +330,8 @@ class Assembler:
                         p.mentions.append(m)
                     protos.append(p)
             for p in protos:
-                p.triggers.append((t, sent.index, best is not None))
+                p.triggers.append((t, inherited.get(ti, sent.index),
+                                   best is not None and ti not in inherited))
             links[ti] = protos
         named_units = [u for u in units.values() if not u[0].foreign]
         for group in ("attack", "protest"):
@@ -338,7 +365,8 @@ class Assembler:
                                                 (triggers[i].start, triggers[i].end)))
             for p in links.get(ti, []):
                 p.casualties.append((c, sent.index))
-        for h in find_targets(text, base, words, self.codes):
+        hits = find_targets(text, base, words, self.codes)
+        for h in hits:
             seg = _segment_of(sent, h.start)
             near = [i for i, t in enumerate(triggers) if _segment_of(sent, t.start) == seg]
             if not near:
@@ -347,6 +375,14 @@ class Assembler:
                                               (triggers[i].start, triggers[i].end)))
             for p in links.get(ti, []):
                 p.targets.append((h, sent.index))
+        if inherited:
+            for ti in inherited:
+                for p in links.get(ti, []):
+                    p.targets.extend(self.pending_targets)
+            self.prev_triggers = (sent.index, *self.prev_triggers[1:])  # type: ignore[misc]
+        else:
+            attack_triggers = [t for t in triggers if t.group == "attack"]
+            self.prev_triggers = (sent.index, attack_triggers, hits) if attack_triggers else None
         for c in clues:
             seg = _segment_of(sent, c.start)
             named = any(_segment_of(sent, ms[0].start) == seg and ms[0].why != "country-wide"
@@ -356,6 +392,22 @@ class Assembler:
             ti = min(range(len(triggers)), key=lambda i: _gap(
                 (c.start, c.end), (triggers[i].start, triggers[i].end)))
             self._proto(triggers[ti].group, UNPLACED).clues.append((c, sent.index))
+
+    @staticmethod
+    def _nearest_unit(sent: _Sentence, t: Trigger, seg: int | None,
+                      units: dict[int, list[Mention]]) -> list[Mention] | None:
+        """The place unit nearest a trigger in its clause (any clause when `seg` is None);
+        a named place before a country-wide phrase ("la prison de Nîmes a été ciblée,
+        comme d'autres en France, ... une BMW a été incendiée")."""
+        best, best_key = None, None
+        for members in units.values():
+            if seg is not None and _segment_of(sent, members[0].start) != seg:
+                continue
+            g = _gap((t.start, t.end), (members[0].start, members[-1].end))
+            key = (members[0].why in ("country-wide", "long list"), g)
+            if best_key is None or key < best_key:
+                best, best_key = members, key
+        return best
 
     def _orphan_casualties(self, sent: _Sentence, words: frozenset[str]) -> None:
         """Counts in a sentence with no trigger ("Aucun blessé n'est à déplorer.") belong
@@ -505,7 +557,8 @@ class Assembler:
                 place = self.resolve("France", None, False, ())
         else:
             m = proto.mentions[0]
-            want_facility = proto.facility_frame or target == "prison"
+            want_facility = (proto.facility_frame or target == "prison"
+                             or any(mm.extra.get("list_facility") for mm in proto.mentions))
             place = self.resolve(m.text, m.qualifier, want_facility, self.near)
             if not place.resolved and place.kind is None:
                 return None  # a name the gazetteer half-knew and nobody can place

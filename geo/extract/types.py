@@ -187,9 +187,11 @@ def find_triggers(text: str, base: int = 0, words: frozenset[str] | None = None,
 
 
 def _after_record_word(r: _Rules, text: str, pos: int) -> bool:
-    """An offence listed in a record ("convicted ... for arson") is not an incident."""
-    window = text[max(0, pos - 80) : pos]
-    return bool(r.record_link.search(window)) and bool(r.record.search(window))
+    """An offence listed in a record or a charge ("convicted ... for arson", "charges
+    concerned the killing of a man ... the car burnt out") is not an incident: every
+    trigger after a record word and a word tying it to that record."""
+    first = r.record.search(text, 0, pos)
+    return first is not None and bool(r.record_link.search(text, first.end(), pos))
 
 
 # --- Targets ---------------------------------------------------------------------
