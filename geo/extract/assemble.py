@@ -270,7 +270,7 @@ class Assembler:
                                     unit=1000 + a))
         units: dict[int, list[Mention]] = {}
         for m in mentions:
-            if m.role == "incident":
+            if m.role == "incident" or (m.role == "neutral" and m.why == "subject"):
                 m.sentence = sent.index
                 units.setdefault(m.unit, []).append(m)
         units = _summarise_long_lists(text, base, sent.index, units)

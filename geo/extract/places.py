@@ -37,6 +37,8 @@ KIND_RANK = {"facility": 0, "commune": 1, "department": 2, "region": 3, "country
 _TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
 _LAST_WORD = re.compile(r"([^\W\d_]+)['’]?\W*$")
 _COMPOUND_RIGHT = re.compile(r"^-[a-z]")
+#: Nothing but punctuation or white space before a name: it opens the sentence.
+_SUBJECT_LEFT = re.compile(r"^[\W_]*$")
 _DEPT_CODE = re.compile(r"^\s*\((\d{2}|2[AB]|97\d)\)")
 #: Datelines name a wire agency or put a capitalised place before a dash.
 _DATELINE = re.compile(
@@ -73,6 +75,7 @@ class _Rules:
     byline_words: tuple[str, ...]
     country_wide: re.Pattern[str]
     country_gate: Gate
+    landmark: re.Pattern[str]
 
 
 def _pats(packs: tuple[lang.Pack, ...], key: str) -> list[str]:
@@ -108,6 +111,7 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
     area = walt(_words(packs, "area_nouns"))
     area_of = walt(_words(packs, "area_connectors"))
     qual_prep = walt(_words(packs, "qualifier_prepositions"))
+    situated = alt(_pats(packs, "situated"))
     list_conn = alt(_pats(packs, "list_connectors"))
     list_prep = alt(_pats(packs, "list_prepositions"))
     captions = _pats(packs, "captions.patterns")
@@ -123,14 +127,16 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
             rf"(?:^|\b){alt(_pats(packs, 'locatives'))}\s+(?:{articles}\s*)?"
             r"(?-i:[a-zà-ÿ-]+\s+){0,3}?$", _F),
         facility_left=re.compile(
-            rf"\b{noun_alt}\s+{walt(connectors)}\s*$", _F),
+            rf"\b(?:{noun_alt}|{walt(_words(packs, 'facility_pronouns'))})\s+{walt(connectors)}\s*$",
+            _F),
         facility_last_words=frozenset(
             w.lower() for c in connectors for w in _TOKEN.findall(c)[-1:]),
         facility_right=re.compile(rf"^\s+{lang.noun_alternation(after_nouns)}", _F)
         if after_nouns
         else re.compile("(?!)"),
         qualifier_gap=re.compile(
-            rf"^\s*(?:\(|,\s*(?:{qual_prep}\s+)?(?:{articles}\s*)?|"
+            rf"^(?:\s+{lang.noun_alternation(after_nouns)})?"
+            rf"\s*(?:\(|,\s*(?:{situated}\s+)?(?:{qual_prep}\s+)?(?:{articles}\s*)?|"
             rf"\s+{qual_prep}\s+(?:{articles}\s*)?)"
             rf"(?:{alt(compass)}\s+)?"
             rf"(?:{area}\s+(?:{area_of}\s*)?)?$", _F),
@@ -145,6 +151,7 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
         byline_words=tuple(w.lower() + " " for w in byline),
         country_wide=re.compile(rf"\b{alt(country)}\b", _F),
         country_gate=_gate_union(country),
+        landmark=re.compile(rf"\b{alt(_pats(packs, 'landmarks'))}$", _F),
     )
 
 
@@ -309,8 +316,16 @@ def assign_roles(text: str, mentions: list[Mention], base: int = 0,
             if (last_word in r.facility_last_words and r.facility_left.search(left)) or (
                     r.facility_right.match(right)):
                 m.role, m.why, m.facility_frame = "incident", "prison frame", True
+            elif r.landmark.search(left):
+                m.role, m.why = "incident", "landmark"  # "au péage d'Incarville"
             elif r.locative.search(left):
                 m.role, m.why = "incident", "locative"
+            elif _SUBJECT_LEFT.match(left) and (s == 0 or s <= len(left)):
+                # "Tarascon a été le théâtre de ces incendies": a name opening the
+                # sentence is its subject, an incident place only if the sentence
+                # reports one: it stays neutral, and the extractor counts it only in a
+                # sentence with a trigger.
+                m.why = "subject"
             elif "facility" in m.kinds:
                 m.role, m.why, m.facility_frame = "incident", "prison name", True
         prev = m
@@ -346,7 +361,10 @@ def _group_lists(text: str, mentions: list[Mention], base: int, r: _Rules) -> No
     for unit, g in enumerate(groups):
         roles = [m.role for m in g]
         lead = next((r for r in roles if r in ("incident", "context")), None)
+        subject = lead is None and g[0].why == "subject"
         for m in g:
             m.unit = unit
             if lead and m.role == "neutral":
                 m.role, m.why = lead, "list"
+            elif subject:
+                m.why = "subject"

@@ -47,6 +47,9 @@ SCHEMA: dict[str, dict[str, str]] = {
         "facility_nouns": "words",
         "facility_abbreviations": "words",
         "facility_connectors": "words",
+        "facility_pronouns": "words",
+        "situated": "patterns",
+        "landmarks": "patterns",
         "facility_after": "flag",
         "qualifier_prepositions": "words",
         "compass_adjectives": "patterns",
@@ -101,7 +104,7 @@ TABLE_KEYS: dict[tuple[str, str], frozenset[str]] = {
          "other"}),
     ("triggers", "weak"): frozenset({"attack"}),
     ("places", "context_before"): frozenset(
-        {"visit", "justice", "comparison", "origin", "person", "media", "recall"}),
+        {"visit", "justice", "comparison", "origin", "person", "media", "residence"}),
     ("places", "context_after"): frozenset({"adjective", "media"}),
     ("dates", "rules"): frozenset(
         {"night_range", "night_weekdays", "day_month", "month_day", "month_year", "month",
