@@ -102,6 +102,9 @@ MAX_PLACES_PER_SENTENCE = 25
 #: an article repeating one story thousands of times must not make megabyte cells
 #: (spreadsheets cut a cell at 32,767 characters) or slow every later stage down.
 MAX_EVIDENCE_PER_FIELD = 10
+#: "near X" with X a city of this many people or more places nothing: a metropolis
+#: is an area (Paris and its suburbs), so the incident is known to its region only.
+METROPOLIS = 150_000
 
 
 @dataclass
@@ -264,6 +267,13 @@ class Assembler:
                 for m in mentions:
                     if m.start < b and a < m.end:
                         m.role, m.why = "anchor", c.kind
+        if any(m.why == "residence" for m in mentions) and any(
+                h.target == "staff_home" for h in find_targets(text, base, words, self.codes)):
+            # "l'immeuble qu'une surveillante habite à Villenoy": where she lives is where
+            # her home was attacked.
+            for m in mentions:
+                if m.why == "residence":
+                    m.role, m.why = "incident", "home"
         for a, b in country_wide(text, base, words, self.codes):
             mentions.append(Mention(text[a - base : b - base], a, b, frozenset({"country"}),
                                     role="incident", why="country-wide",
@@ -492,6 +502,7 @@ class Assembler:
             else:
                 resolved[slot] = incident
                 extras[incident.incident_id] = meta
+        self._fold_communes_into_prisons(resolved, extras)
         incidents = self._drop_umbrellas(list(resolved.values()))
         lead = self._lead_dates()
         for inc in incidents:
@@ -505,6 +516,47 @@ class Assembler:
         incidents.sort(key=lambda i: (extras[i.incident_id]["first"],
                                       extras[i.incident_id]["order"], i.incident_id))
         return incidents
+
+    def _metropolis_region(self, approx: Approx) -> Place | None:
+        """The region of a relative place whose anchors are all cities of 150,000 people
+        or more, else None (a town is a fair anchor for a point, a metropolis is not)."""
+        from geo.gazetteer import KIND, POP
+
+        regions = set()
+        for clue in approx.clues:
+            for name in clue.anchors:
+                hits = [self.gaz.records[i] for i, _ in self.gaz.lookup(name)]
+                if not any(r[KIND] == "commune" and (r[POP] or 0) >= METROPOLIS for r in hits):
+                    return None
+                place = self.resolve(name, None, False, ())
+                if not place.region:
+                    return None
+                regions.add(place.region)
+        if len(regions) != 1:
+            return None
+        region = self.resolve(regions.pop(), None, False, ())
+        return region if region.kind == "region" else None
+
+    def _fold_communes_into_prisons(self, resolved: dict[tuple[str, str], Incident],
+                                    extras: dict[str, dict[str, Any]]) -> None:
+        """"À Dijon, deux détenus se sont évadés ... la maison d'arrêt de Dijon": an
+        incident in a commune whose prison the article names for the same event (same
+        group, compatible dates, no other target) is that prison's incident."""
+        prisons: dict[tuple[str, str], tuple[str, str]] = {}
+        for slot, inc in resolved.items():
+            if inc.prison_id and inc.insee:
+                prisons.setdefault((slot[0], inc.insee), slot)
+        for slot, inc in list(resolved.items()):
+            if inc.prison_id or inc.geo_precision != "commune" or not inc.insee:
+                continue
+            target = prisons.get((slot[0], inc.insee))
+            if target is None or inc.target not in (None, "prison"):
+                continue
+            into = resolved[target]
+            if inc.event_date and into.event_date and inc.event_date != into.event_date:
+                continue
+            self._merge(into, inc, extras[into.incident_id], extras[inc.incident_id])
+            del resolved[slot]
 
     def _ambiguous(self, name: str) -> bool:
         """Whether several communes or facilities bear this name."""
@@ -551,9 +603,15 @@ class Assembler:
         if proto.key == UNPLACED:
             if proto.clues:
                 approx = combine([c for c, _ in proto.clues], self.locate)
+            if approx is not None and all(c.kind in ("near", "direction") for c in approx.clues):
+                region = self._metropolis_region(approx)
+                if region is not None:
+                    # "close to Paris", "south of Lyon": a metropolis is an area, not a
+                    # point; the incident is known to its region, listed, not pinned.
+                    approx, place = None, region
             if not strong and len({si for _, si, _ in proto.triggers}) < 2 and approx is None:
                 return None  # one vague "attack" with no place is not a reported incident
-            if approx is None:
+            if approx is None and place is None:
                 place = self.resolve("France", None, False, ())
         else:
             m = proto.mentions[0]
@@ -615,6 +673,9 @@ class Assembler:
                 value, si = max(values)
                 setattr(inc, fld, value)
                 self._evidence(inc, fld, si)
+        if inc.types == ["attack"] and (inc.injured or inc.killed) and inc.target != "convoy":
+            # "an attack ... in which seven officers were hurt": people were attacked.
+            inc.types, inc.primary_type = ["assault"], "assault"
 
         if approx is not None:
             for c, si in proto.clues:

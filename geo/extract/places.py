@@ -105,6 +105,7 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
     noun_alt = (f"(?:{lang.noun_alternation(nouns)}|"
                 f"(?-i:{walt(_words(packs, 'facility_abbreviations'))}))")
     connectors = _words(packs, "facility_connectors")
+    pronouns = walt(_words(packs, "facility_pronouns"))
     after_nouns = [n for p in packs if p.get("places", "facility_after")
                    for n in p.get("places", "facility_nouns")]
     compass = _pats(packs, "compass_adjectives")
@@ -127,8 +128,7 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
             rf"(?:^|\b){alt(_pats(packs, 'locatives'))}\s+(?:{articles}\s*)?"
             r"(?-i:[a-zà-ÿ-]+\s+){0,3}?$", _F),
         facility_left=re.compile(
-            rf"\b(?:{noun_alt}|{walt(_words(packs, 'facility_pronouns'))})\s+{walt(connectors)}\s*$",
-            _F),
+            rf"\b(?:{noun_alt}|{pronouns})\s+{walt(connectors)}\s*$", _F),
         facility_last_words=frozenset(
             w.lower() for c in connectors for w in _TOKEN.findall(c)[-1:]),
         facility_right=re.compile(rf"^\s+{lang.noun_alternation(after_nouns)}", _F)
