@@ -200,6 +200,8 @@ class Assembler:
         #: The language packs this article is read with: its language's, else all.
         self.codes = lang.codes_for(getattr(article, "language", None))
         self.clauses = clause_rules(self.codes)
+        self._facility_nouns = [n for c in self.codes
+                                for n in lang.load(c).get("places", "facility_nouns")]
         self.protos: dict[tuple[str, str], _Proto] = {}
         self.sentences: list[_Sentence] = []
         self.pending_clues: list[tuple[Clue, int]] = []
@@ -426,6 +428,8 @@ class Assembler:
         if not found:
             return
         protos = self.last_attack.get(sent.paragraph)
+        if protos and all(p.key == UNPLACED for p in protos):
+            protos = None  # the paragraph named no place: the count is the article's
         if protos:
             for p in protos:
                 p.casualties.extend((c, sent.index) for c in found)
@@ -462,6 +466,7 @@ class Assembler:
 
     def build(self) -> list[Incident]:
         self.scan()
+        self._place_by_the_only_prison()
         unplaced_attack = self.protos.get(("attack", UNPLACED))
         if unplaced_attack is not None:
             unplaced_attack.clues.extend(self.pending_clues)
@@ -516,6 +521,41 @@ class Assembler:
         incidents.sort(key=lambda i: (extras[i.incident_id]["first"],
                                       extras[i.incident_id]["order"], i.incident_id))
         return incidents
+
+    def _place_by_the_only_prison(self) -> None:
+        """"A gangster escaped from the jail holding him ... He was visited at Réau
+        prison": when an article places none of its attacks but names exactly one
+        prison as a place of the story, its unplaced attack happened there."""
+        unplaced = self.protos.get(("attack", UNPLACED))
+        if (unplaced is None or unplaced.clues or self.pending_clues
+                or not any(t.strong for t, _, _ in unplaced.triggers)
+                or any(g == "attack" and k != UNPLACED for g, k in self.protos)):
+            return
+        nouns = [n.lower() for n in self._facility_nouns]
+        found: dict[str, Mention] = {}
+        for sent in self.sentences:
+            low = sent.text.lower()
+            if not any(n in low for n in nouns):
+                continue
+            mentions = find_mentions(sent.text, self.gaz, sent.start, codes=self.codes)
+            assign_roles(sent.text, mentions, sent.start, 0, self.codes)
+            for m in mentions:
+                if m.role == "incident" and m.facility_frame:
+                    place = self.resolve(m.text, m.qualifier, True, ())
+                    if place.prison_id:
+                        m.sentence = sent.index
+                        found.setdefault(place.prison_id, m)
+            if len(found) > 1:
+                return
+        if len(found) != 1:
+            return
+        (m,) = found.values()
+        proto = self._proto("attack", _mention_key(m))
+        proto.mentions.append(m)
+        proto.spans.add((m.start, m.end))
+        for field_name in ("triggers", "dates", "casualties", "targets"):
+            getattr(proto, field_name).extend(getattr(unplaced, field_name))
+        del self.protos[("attack", UNPLACED)]
 
     def _metropolis_region(self, approx: Approx) -> Place | None:
         """The region of a relative place whose anchors are all cities of 150,000 people
