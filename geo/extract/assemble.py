@@ -286,6 +286,14 @@ class Assembler:
                 m.sentence = sent.index
                 units.setdefault(m.unit, []).append(m)
         units = _summarise_long_lists(text, base, sent.index, units)
+        subjects = [u for u, ms in units.items() if all(m.why == "subject" for m in ms)]
+        if subjects and (len(subjects) < len(units) or not any(
+                0 <= t.start - units[u][-1].end <= 80 for u in subjects for t in triggers)):
+            # A name opening the sentence counts only as the subject of its trigger, and
+            # only when the sentence names no other place ("Cars were burned at Arles":
+            # Cars is a commune of the Gironde, and a noun).
+            for u in subjects:
+                del units[u]
         for members in units.values():
             # A list naming one prison ("Villepinte, Nanterre, Aix-Luynes and Valence")
             # is a list of prisons: each member is read as its town's prison.

@@ -142,7 +142,8 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
             rf"(?:{area}\s+(?:{area_of}\s*)?)?$", _F),
         list_gap=re.compile(
             rf"^\s*(?:\([^()]{{0,40}}\)\s*)?(?:,|;|,?\s+{list_conn})"
-            rf"\s*(?:{list_prep}\s*)?(?:{articles}\s*)?$", _F),
+            rf"\s*(?:{pronouns}\s+{walt(connectors)}\s*)?"
+            rf"(?:{list_prep}\s*)?(?:{articles}\s*)?$", _F),
         caption=re.compile(f"©|{alt(captions)}", _F),
         caption_gate=_gate_union(captions) | Gate(substrings=("©",)),
         byline=re.compile(

@@ -1,0 +1,202 @@
+"""Reporting patterns met in real news, one rule each, in English and French.
+
+The sentences are written for these tests (none is taken from an article): each
+states one way journalists report an attack, a place or a count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+
+def by_place(incidents):
+    return {(i.commune or i.place): i for i in incidents}
+
+
+def pinned(incidents):
+    """What the map pins: incidents placed at a facility, a commune or a relative point."""
+    return [i for i in incidents if i.geo_precision in ("facility", "commune", "approximate")]
+
+
+# --- Lists continued in the next sentence, lists split by a dash -----------------------
+
+@pytest.mark.parametrize("text", [
+    "Several prisons were hit overnight, the union said. The others were in Nîmes, Valence "
+    "and Nanterre.",
+    "Plusieurs prisons ont été touchées cette nuit, selon le syndicat. Les autres se "
+    "trouvent à Nîmes, Valence et Nanterre.",
+])
+def test_a_list_in_the_next_sentence_takes_its_words(extract, text: str) -> None:
+    incs = extract(text)
+    assert {i.prison_id for i in incs} >= {"ma-nimes", "cp-valence", "cp-nanterre"}
+
+
+def test_a_clause_after_a_dash_speaks_of_the_places_before(extract) -> None:
+    incs = extract("Three further incidents took place at Fresnes, Meaux and Nanterre — each "
+                   "time, staff cars were set on fire.")
+    assert len(incs) == 3
+    assert all("arson" in i.types for i in incs)
+
+
+def test_a_list_naming_a_prison_is_a_list_of_prisons(extract) -> None:
+    incs = extract("Cars were burned at Aix-Luynes, Valence and Villepinte overnight.")
+    assert {i.prison_id for i in incs} == {"cp-aix-luynes", "cp-valence", "cp-seine-saint-denis"}
+
+
+@pytest.mark.parametrize("text, prisons", [
+    ("D'autres établissements ont été visés, parmi lesquels ceux de Meaux et de Nanterre.",
+     {"cp-meaux-chauconin-neufmontiers", "cp-nanterre"}),
+    ("Cars were burned outside the prison of Arles and that of Tarascon.",
+     {"mc-arles", "cd-tarascon"}),
+])
+def test_pronouns_stand_for_prisons(extract, text: str, prisons: set[str]) -> None:
+    assert {i.prison_id for i in extract(text)} >= prisons
+
+
+# --- Attack words --------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, kind", [
+    ("The jail in Valence was struck by gunfire overnight.", "gunfire"),
+    ("Fresnes prison was also hit, officials said.", "attack"),
+    ("La prison de Nîmes a elle aussi été ciblée cette nuit.", "attack"),
+    ("In Nancy, threats were made against a prison officer at his home.", "other"),
+    ("À Metz, une surveillante a été menacée devant chez elle.", "other"),
+    ("Gunmen targeted the gate of Toulon prison.", "gunfire"),
+])
+def test_indirect_attack_words(extract, text: str, kind: str) -> None:
+    (inc,) = extract(text)
+    assert kind in inc.types
+
+
+@pytest.mark.parametrize("text, injured", [
+    ("Un détenu a blessé deux surveillants avec une lame dans la prison de Nantes.", 2),
+    ("At Lille prison, an inmate injured three guards with a razor blade on Monday.", 3),
+])
+def test_inmates_assaulting_staff(extract, text: str, injured: int) -> None:
+    (inc,) = extract(text)
+    assert inc.primary_type == "assault"
+    assert inc.injured == injured
+
+
+def test_an_attack_with_casualties_is_an_assault(extract) -> None:
+    (inc,) = extract("It follows an attack at the prison of Metz in which four officers "
+                     "were hurt.")
+    assert inc.types == ["assault"] and inc.injured == 4
+
+
+@pytest.mark.parametrize("text", [
+    "À Dijon, deux détenus ont pris la fuite après avoir scié les barreaux.",
+    "Un détenu s'est échappé de la maison d'arrêt de Dijon dimanche.",
+    "Two inmates fled from the jail in Dijon on Sunday.",
+])
+def test_escapes(extract, text: str) -> None:
+    (inc,) = extract(text)
+    assert inc.primary_type == "escape"
+    assert inc.commune == "Dijon"
+
+
+def test_riot_police_is_not_a_riot(extract) -> None:
+    assert extract("Riot police stood outside the courthouse in Lyon.") == []
+
+
+# --- Context that must not be pinned -----------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "A guard's car was set on fire close to Paris overnight.",
+    "La voiture d'un surveillant a été incendiée près de Lyon cette nuit.",
+])
+def test_near_a_metropolis_is_its_region_not_a_pin(extract, text: str) -> None:
+    incs = extract(text)
+    assert pinned(incs) == []
+    assert [i.geo_precision for i in incs] == ["region"]
+
+
+def test_near_a_town_is_still_a_point(extract) -> None:
+    (inc,) = extract("A prison van was ambushed near Louviers on Tuesday.")
+    assert inc.geo_precision == "approximate" and inc.lat is not None
+
+
+@pytest.mark.parametrize("text", [
+    "The charges concerned the killing of a man whose car was later burnt out in Nice.",
+    "Il est soupçonné d'avoir commandité un meurtre, la voiture ayant été incendiée à Nice.",
+])
+def test_crimes_in_a_charge_sheet_are_not_incidents(extract, text: str) -> None:
+    assert pinned(extract(text)) == []
+
+
+# --- Places given by their role in the sentence ------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Tarascon a été le théâtre de ces incendies, mercredi à l'aube.",
+    "Tarascon was the scene of the arson attack early on Wednesday.",
+])
+def test_a_place_opening_the_sentence_is_its_subject(extract, text: str) -> None:
+    (inc,) = extract(text, published="2025-04-16")
+    assert inc.commune == "Tarascon" and "arson" in inc.types
+
+
+def test_a_place_opening_a_sentence_without_incident_is_nothing(extract) -> None:
+    assert extract("Tarascon is a small town on the Rhône.") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Le fourgon a été attaqué au péage de Saint-Arnoult-en-Yvelines mardi.",
+    "The prison van was ambushed at the toll station at Saint-Arnoult-en-Yvelines.",
+])
+def test_landmarks_are_placed_in_their_commune(extract, text: str) -> None:
+    (inc,) = extract(text)
+    assert inc.commune == "Saint-Arnoult-en-Yvelines" and inc.primary_type == "ambush"
+
+
+def test_where_a_guard_lives_when_her_home_was_attacked(extract) -> None:
+    (inc,) = extract("Un départ de feu a été signalé dans le hall de l'immeuble qu'une "
+                     "surveillante habite à Meaux.")
+    assert inc.commune == "Meaux" and inc.target == "staff_home"
+
+
+def test_where_a_guard_lives_is_context_otherwise(extract) -> None:
+    incs = extract("A guard who lives in Meaux said shots were fired at Fresnes prison.")
+    assert {i.prison_id for i in incs} == {"cp-fresnes"}
+
+
+def test_the_qualifier_after_a_prison_name(extract) -> None:
+    (inc,) = extract("Un détenu a agressé un agent dans la prison de Valence, située dans "
+                     "la Drôme.")
+    assert inc.prison_id == "cp-valence"
+
+
+def test_a_commune_incident_folds_into_its_prison(extract) -> None:
+    incs = extract("À Dijon, deux détenus se sont évadés dimanche. Ils se sont enfuis de la "
+                   "maison d'arrêt de Dijon par le toit.")
+    assert [i.prison_id for i in incs] == ["ma-dijon"]
+
+
+def test_the_only_prison_named_places_an_unplaced_attack(extract) -> None:
+    incs = extract("A gangster escaped on Sunday from the jail holding him.\n\n"
+                   "His brother was visiting him at Fresnes prison when it happened.",
+                   published="2018-07-02")
+    (inc,) = pinned(incs)
+    assert inc.prison_id == "cp-fresnes" and inc.primary_type == "escape"
+    assert inc.event_date == dt.date(2018, 7, 1)
+
+
+def test_two_prisons_named_place_nothing(extract) -> None:
+    incs = extract("A gangster escaped on Sunday from the jail holding him.\n\n"
+                   "He had been held at Fresnes prison and at Fleury-Mérogis prison.")
+    assert pinned(incs) == []
+
+
+# --- Counts ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Des tirs ont visé la prison de Toulon cette nuit.\n\nAucun agent n'a été touché "
+    "physiquement, selon le syndicat.",
+    "Shots were fired at Toulon prison overnight.\n\nA door was struck several times. "
+    "Nobody is thought to have been hurt.",
+    "Des tirs ont visé la prison de Toulon cette nuit. Il n'y a pas eu de blessé.",
+])
+def test_nobody_hurt(extract, text: str) -> None:
+    (inc,) = pinned(extract(text))
+    assert inc.injured == 0
