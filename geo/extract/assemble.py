@@ -215,6 +215,8 @@ class Assembler:
         #: The last sentence with attack triggers: (index, triggers, targets), and the
         #: index of the sentence scanned last (a continuation must follow it directly).
         self.prev_triggers: tuple[int, list[Trigger], list[TargetHit]] | None = None
+        #: The one named incident the last trigger sentence spoke of, if it named one.
+        self.last_story: list[_Proto] = []
         self._last_index = -1
         self.pending_targets: list[tuple[TargetHit, int]] = []
         #: id(incident.evidence) -> (that list, its (field, start) keys, count per field).
@@ -369,6 +371,9 @@ class Assembler:
                 if all(p is not q for q in unique):
                     unique.append(p)
             self.last_attack[sent.paragraph] = unique
+            named = [p for p in unique if p.key != UNPLACED]
+            if len(named) == 1:
+                self.last_story = named
 
         for d in find_dates(text, self.published, base, words, self.codes):
             if d.start < base + dateline:
@@ -431,13 +436,18 @@ class Assembler:
 
     def _orphan_casualties(self, sent: _Sentence, words: frozenset[str]) -> None:
         """Counts in a sentence with no trigger ("Aucun blessé n'est à déplorer.") belong
-        to the attacks of the paragraph's last trigger sentence, else to the article's."""
+        to the attacks of the paragraph's last trigger sentence, else to the one place the
+        story last spoke of, else to the article's."""
         found = find_casualties(sent.text, sent.start, words, self.codes)
         if not found:
             return
         protos = self.last_attack.get(sent.paragraph)
         if protos and all(p.key == UNPLACED for p in protos):
             protos = None  # the paragraph named no place: the count is the article's
+        if not protos and self.last_story and any(c.value for c in found):
+            # "Les trois agents ont été conduits à l'hôpital" in a paragraph of its own:
+            # the story told last, when it was about one place.
+            protos = self.last_story
         if protos:
             for p in protos:
                 p.casualties.extend((c, sent.index) for c in found)

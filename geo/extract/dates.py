@@ -164,10 +164,14 @@ def _read(r: _Rules, kind: str, m: re.Match[str], published: dt.date | None,
             month = r.months[g["mon"].lower().rstrip(".")]
             day = int(re.match(r"\d+", g["d"]).group())  # type: ignore[union-attr]
             if g.get("y"):
-                return dt.date(int(g["y"]), month, day), "day"
-            if published is None:
+                value = dt.date(int(g["y"]), month, day)
+            elif published is None:
                 return None
-            return _latest_day(month, day, published), "day"
+            else:
+                value = _latest_day(month, day, published)
+            if g.get("wd") and r.weekdays.get(g["wd"].lower()) != value.weekday():
+                return None  # "lundi 10 mars" when the 10th was a Friday: the text errs
+            return value, "day"
         if kind == "month_year":
             return dt.date(int(g["y"]), r.months[g["mon"].lower().rstrip(".")], 1), "month"
     except (ValueError, KeyError, AttributeError, TypeError):

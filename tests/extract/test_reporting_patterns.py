@@ -200,3 +200,32 @@ def test_two_prisons_named_place_nothing(extract) -> None:
 def test_nobody_hurt(extract, text: str) -> None:
     (inc,) = pinned(extract(text))
     assert inc.injured == 0
+
+
+@pytest.mark.parametrize("text", [
+    "La prison de Metz a été attaquée lundi 10 mars 2025.",  # the 10th was a Monday
+    "Metz prison was attacked on Monday, March 10, 2025.",
+])
+def test_a_weekday_that_fits_its_date(extract, text: str) -> None:
+    (inc,) = extract(text, published="2025-03-12")
+    assert inc.event_date == dt.date(2025, 3, 10)
+
+
+@pytest.mark.parametrize("text", [
+    "La prison de Metz a été attaquée mardi 10 mars 2025.",  # the 10th was a Monday
+    "Metz prison was attacked on Friday, March 10, 2025.",
+])
+def test_a_weekday_contradicting_its_date_is_no_date(extract, text: str) -> None:
+    (inc,) = extract(text, published="2025-03-12")
+    assert inc.event_date != dt.date(2025, 3, 10)
+
+
+@pytest.mark.parametrize("text, injured", [
+    ("Un détenu a agressé un surveillant à la maison d'arrêt de Nîmes.\n\n"
+     "Les trois agents ont été conduits à l'hôpital.", 3),
+    ("An inmate attacked a guard at Metz prison.\n\nTwo officers were taken to hospital.", 2),
+])
+def test_a_count_in_a_later_paragraph_belongs_to_the_story_told_last(
+        extract, text: str, injured: int) -> None:
+    (inc,) = extract(text)
+    assert inc.injured == injured
