@@ -13,11 +13,13 @@
 | GEO_CORRECTIONS | analyst corrections file | data/corrections.json |
 | GEO_ONLINE_TIMEOUT | seconds to wait for an online geocoder's answer | 10 |
 | GEO_LANG_PACKS | extra folders of extraction language packs (path-separated) | none |
+| GEO_EXTRACT_SECONDS | most seconds extraction may spend on one article | 5 |
 """
 
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,8 +54,25 @@ def prisons_path() -> Path:
 
 def lang_pack_dirs() -> tuple[Path, ...]:
     """Extra folders holding extraction language packs, one sub-folder per language."""
-    raw = os.environ.get("GEO_LANG_PACKS", "")
+    return _pack_dirs(os.environ.get("GEO_LANG_PACKS", ""))
+
+
+@lru_cache(maxsize=8)
+def _pack_dirs(raw: str) -> tuple[Path, ...]:
     return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip())
+
+
+def extract_seconds() -> float:
+    """GEO_EXTRACT_SECONDS: the time one article may take to extract (a hostile or
+    runaway file fails with a message instead of holding a worker for minutes)."""
+    raw = os.environ.get("GEO_EXTRACT_SECONDS", "").strip()
+    try:
+        value = float(raw) if raw else 5.0
+    except ValueError:
+        from geo.errors import GeoError
+
+        raise GeoError(f"GEO_EXTRACT_SECONDS={raw!r}: expected a number of seconds") from None
+    return value if value > 0 else 5.0
 
 
 def offline() -> bool:

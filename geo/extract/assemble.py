@@ -14,14 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import time
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
+from geo.config import extract_seconds
+from geo.errors import ArticleError
 from geo.extract import lang
 from geo.extract.casualties import CasualtyHit, find_casualties
 from geo.extract.dates import DateHit, find_dates
@@ -92,6 +96,7 @@ def clause_rules(codes: tuple[str, ...] | None = None) -> _ClauseRules:
     return _clause_rules_for(lang.cache_key(codes or lang.codes_for(None)))
 
 
+_DIGITS = re.compile(r"\d+")
 UNPLACED = "FR"  # key of a group's incident with no place finer than the country
 #: A sentence naming more incident places than this is a summary or a scraped index
 #: ("protests in Lyon, Toulouse, ... and 500 other towns"), not that many reports: it
@@ -238,11 +243,23 @@ class Assembler:
             if s.paragraph != last_para:
                 first_in_paragraph.add(s.start)
                 last_para = s.paragraph
+        seen: set[str] = set()
+        deadline = time.monotonic() + extract_seconds()
         for index, s in enumerate(self.article.sentences):
             text = s.text
-            if not text.strip() or is_caption(text, self.codes):
-                continue
+            key = _DIGITS.sub("0", text)
+            if key in seen or not text.strip():
+                continue  # a sentence said again (up to its numbers) says nothing new
+            seen.add(key)
             words = prefixes(text)
+            if is_caption(text, self.codes, words):
+                continue
+            if index % 64 == 0 and time.monotonic() > deadline:
+                raise ArticleError(
+                    Path(getattr(self.article, "path", None) or self.article.id).name,
+                    f"extraction stopped after {extract_seconds():g} s (GEO_EXTRACT_SECONDS) "
+                    f"at sentence {index + 1} of {len(self.article.sentences)}: the text is "
+                    "too long or too repetitive to read as one article")
             sent = _Sentence(index, text, s.start, s.end,
                              _segments(text, s.start, words, self.clauses),
                              getattr(s, "paragraph", 0))

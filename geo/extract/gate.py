@@ -30,6 +30,16 @@ def prefixes(text: str) -> frozenset[str]:
     return frozenset(w[:KEY] for w in _WORD.findall(text.lower()))
 
 
+_LAST_LOWER: list[str] = ["", ""]
+
+
+def _lower(text: str) -> str:
+    """`text.lower()`, remembered for the sentence every gate of a scan asks about."""
+    if _LAST_LOWER[0] is not text:
+        _LAST_LOWER[0], _LAST_LOWER[1] = text, text.lower()
+    return _LAST_LOWER[1]
+
+
 def has_digit(text: str) -> bool:
     return _DIGIT.search(text) is not None
 
@@ -50,8 +60,10 @@ class Gate:
         if self.always or not self.keys.isdisjoint(words):
             return True
         if self.substrings:
-            low = text.lower()
-            return any(s in low for s in self.substrings)
+            low = _lower(text)
+            for s in self.substrings:
+                if s in low:
+                    return True
         return False
 
     def __or__(self, other: Gate) -> Gate:

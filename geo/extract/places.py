@@ -201,12 +201,14 @@ class Mention:
         return "foreign" in self.kinds
 
 
-def is_caption(text: str, codes: tuple[str, ...] | None = None) -> bool:
+def is_caption(text: str, codes: tuple[str, ...] | None = None,
+               words: frozenset[str] | None = None) -> bool:
     """Photo captions and credits: their places are illustrations, not incidents."""
     r = rules(codes)
     if text[:4].lower().startswith(r.byline_words) and r.byline.match(text):
         return True
-    return r.caption_gate.allows(text, prefixes(text)) and bool(r.caption.search(text))
+    return (r.caption_gate.allows(text, prefixes(text) if words is None else words)
+            and bool(r.caption.search(text)))
 
 
 def dateline_end(text: str) -> int:

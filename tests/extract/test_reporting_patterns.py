@@ -229,3 +229,19 @@ def test_a_count_in_a_later_paragraph_belongs_to_the_story_told_last(
         extract, text: str, injured: int) -> None:
     (inc,) = extract(text)
     assert inc.injured == injured
+
+
+def test_a_repeated_sentence_is_read_once(extract) -> None:
+    story = "Shots were fired at the prison of Toulon overnight, and cars burned in Nîmes. "
+    (a, b) = extract(story * 3000)
+    assert {a.commune, b.commune} >= {"Nîmes"}
+    assert all(len([e for e in i.evidence if e.field == "types"]) == 1 for i in (a, b))
+
+
+def test_an_article_past_the_time_budget_fails_naming_it(extract, monkeypatch) -> None:
+    from geo.errors import ArticleError
+
+    monkeypatch.setenv("GEO_EXTRACT_SECONDS", "0.000001")
+    text = " ".join(f"Shots were fired at the prison of Toulon on night {i}." for i in range(200))
+    with pytest.raises(ArticleError, match=r"inline\.txt: extraction stopped after .*sentence"):
+        extract(text)

@@ -19,6 +19,7 @@ packs of an article's language and derive their gates from those patterns.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -30,12 +31,18 @@ from geo.errors import DataError
 from geo.extract.lang.schema import EMPTY, REQUIRED_FRAGMENTS, SCHEMA, TABLE_KEYS
 
 BUILTIN_DIR = Path(__file__).resolve().parent
+_environ = os.environ
 _CODE = re.compile(r"^[a-z]{2,3}$")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 def pack_dirs() -> tuple[Path, ...]:
     """Where packs are looked up: this package, then `GEO_LANG_PACKS` folders."""
+    return _dirs(os.environ.get("GEO_LANG_PACKS", ""))
+
+
+@lru_cache(maxsize=8)
+def _dirs(raw: str) -> tuple[Path, ...]:
     from geo.config import lang_pack_dirs
 
     return (BUILTIN_DIR, *lang_pack_dirs())
@@ -189,8 +196,9 @@ def packs(codes: tuple[str, ...]) -> tuple[Pack, ...]:
 
 
 def cache_key(codes: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[Path, ...]]:
-    """What a compiled rule set depends on: the codes and where their packs come from."""
-    return codes, pack_dirs()
+    """What a compiled rule set depends on: the codes and where their packs come from
+    (every rule lookup of a scan asks, so it costs one dictionary read)."""
+    return codes, _dirs(_environ.get("GEO_LANG_PACKS", ""))
 
 
 def words_alternation(words: list[str] | tuple[str, ...]) -> str:
