@@ -107,6 +107,9 @@ MAX_PLACES_PER_SENTENCE = 25
 #: an article repeating one story thousands of times must not make megabyte cells
 #: (spreadsheets cut a cell at 32,767 characters) or slow every later stage down.
 MAX_EVIDENCE_PER_FIELD = 10
+#: Longest quote kept: a "sentence" of a whole scraped page is cut, with an ellipsis;
+#: its offsets still span the whole sentence in the article.
+MAX_QUOTE_CHARS = 1_000
 #: "near X" with X a city of this many people or more places nothing: a metropolis
 #: is an area (Paris and its suburbs), so the incident is known to its region only.
 METROPOLIS = 150_000
@@ -833,7 +836,9 @@ class Assembler:
             return
         keys.add((fld, s.start))
         counts[fld] += 1
-        inc.evidence.append(Evidence(fld, s.text, self.article.id, s.start, s.end))
+        quote = s.text if len(s.text) <= MAX_QUOTE_CHARS else (
+            s.text[:MAX_QUOTE_CHARS].rstrip() + " …")
+        inc.evidence.append(Evidence(fld, quote, self.article.id, s.start, s.end))
 
     @staticmethod
     def _merge(into: Incident, other: Incident, meta: dict[str, Any],

@@ -245,3 +245,13 @@ def test_an_article_past_the_time_budget_fails_naming_it(extract, monkeypatch) -
     text = " ".join(f"Shots were fired at the prison of Toulon on night {i}." for i in range(200))
     with pytest.raises(ArticleError, match=r"inline\.txt: extraction stopped after .*sentence"):
         extract(text)
+
+
+def test_a_huge_sentence_is_quoted_cut_with_its_offsets(extract) -> None:
+    from geo.extract.assemble import MAX_QUOTE_CHARS
+
+    text = "Shots were fired at the prison of Toulon overnight, " + "and then " * 2000 + "end."
+    (inc,) = extract(text)
+    quote = next(e for e in inc.evidence if e.field == "types")
+    assert len(quote.quote) <= MAX_QUOTE_CHARS + 2 and quote.quote.endswith("…")
+    assert quote.end - quote.start == len(text)
