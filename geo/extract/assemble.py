@@ -442,14 +442,16 @@ class Assembler:
     def _nearest_unit(sent: _Sentence, t: Trigger, seg: int | None,
                       units: dict[int, list[Mention]]) -> list[Mention] | None:
         """The place unit nearest a trigger in its clause (any clause when `seg` is None);
-        a named place before a country-wide phrase ("la prison de Nîmes a été ciblée,
-        comme d'autres en France, ... une BMW a été incendiée")."""
+        a named place before a country-wide phrase not next to the trigger ("la prison de
+        Nîmes a été ciblée, comme d'autres en France, ... une BMW a été incendiée")."""
         best, best_key = None, None
         for members in units.values():
             if seg is not None and _segment_of(sent, members[0].start) != seg:
                 continue
             g = _gap((t.start, t.end), (members[0].start, members[-1].end))
-            key = (members[0].why in ("country-wide", "long list"), g)
+            # A country-wide phrase right after its trigger ("protests across French
+            # prisons") is that trigger's place; further away, named places come first.
+            key = (members[0].why in ("country-wide", "long list") and g > 3, g)
             if best_key is None or key < best_key:
                 best, best_key = members, key
         return best

@@ -28,7 +28,7 @@ _YEAR = r"(?:19|20)\d{2}"
 KINDS: tuple[str, ...] = (
     "iso", "numeric", "night_range", "night_weekdays", "day_month", "month_day",
     "month_year", "month", "weekday", "night", "yesterday", "day_before_yesterday", "today",
-    "days_ago", "weeks_ago", "days_earlier", "week", "last_month",
+    "days_ago", "weeks_ago", "days_earlier", "week", "last_month", "run_duration",
 )
 _NEUTRAL = {
     "iso": r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})",
@@ -242,6 +242,27 @@ def _read_last_month(r: _Rules, m: re.Match[str], g: dict[str, str | None],
     return published.replace(day=1), "month"
 
 
+def _read_run_duration(r: _Rules, m: re.Match[str], g: dict[str, str | None],
+                       published: dt.date,
+                       anchor: dt.date | None) -> tuple[dt.date, str] | None:
+    """"Repris au bout de deux semaines de cavale": the escape was that long before."""
+    ref = anchor or published
+    for key, precision in (("nd", "day"), ("nw", "week"), ("nm", "month")):
+        if g.get(key):
+            n = parse_number(g[key] or "", r.codes)
+            if n is None:
+                return None
+            if precision == "day":
+                return ref - dt.timedelta(days=int(n)), "day"
+            if precision == "week":
+                # A duration, not a calendar week: counted back exactly, to within a week.
+                return ref - dt.timedelta(weeks=int(n)), "week"
+            month = ref.month - int(n)
+            year = ref.year + (month - 1) // 12
+            return dt.date(year, (month - 1) % 12 + 1, 1), "month"
+    return None
+
+
 #: How each relative kind reads its match (a dispatch table, one function a rule).
 _READ_RELATIVE: dict[str, Callable[..., tuple[dt.date, str] | None]] = {
     "night": _read_days_back(1),
@@ -253,6 +274,7 @@ _READ_RELATIVE: dict[str, Callable[..., tuple[dt.date, str] | None]] = {
     "days_earlier": _read_days_earlier,
     "week": _read_week,
     "last_month": _read_last_month,
+    "run_duration": _read_run_duration,
 }
 
 

@@ -255,3 +255,29 @@ def test_a_huge_sentence_is_quoted_cut_with_its_offsets(extract) -> None:
     quote = next(e for e in inc.evidence if e.field == "types")
     assert len(quote.quote) <= MAX_QUOTE_CHARS + 2 and quote.quote.endswith("…")
     assert quote.end - quote.start == len(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Un détenu qui s'était échappé de la maison d'arrêt de Dijon a été repris au bout de "
+    "deux semaines de cavale.",
+    "An inmate who escaped from Dijon prison was caught after two weeks on the run.",
+])
+def test_time_on_the_run_dates_the_escape(extract, text: str) -> None:
+    (inc,) = extract(text, published="2025-11-27")
+    assert inc.event_date == dt.date(2025, 11, 13) and inc.date_precision == "week"
+
+
+@pytest.mark.parametrize("text", [
+    "On Tuesday, union activists who had lit a fire at Fresnes prison were dispersed.",
+    "Mardi, des surveillants ont brûlé des pneus devant la prison de Fresnes.",
+])
+def test_guards_burning_tyres_protest(extract, text: str) -> None:
+    (inc,) = extract(text, published="2018-01-17")
+    assert inc.primary_type == "protest" and inc.event_date == dt.date(2018, 1, 16)
+
+
+def test_protests_across_french_prisons_are_country_wide(extract) -> None:
+    incs = extract("The wave of protests across French prisons followed a knife attack at "
+                   "Fresnes prison last week.", published="2018-01-16")
+    (placed,) = pinned(incs)
+    assert placed.primary_type == "assault" and placed.prison_id == "cp-fresnes"
