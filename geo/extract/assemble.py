@@ -113,6 +113,9 @@ MAX_QUOTE_CHARS = 1_000
 #: "near X" with X a city of this many people or more places nothing: a metropolis
 #: is an area (Paris and its suburbs), so the incident is known to its region only.
 METROPOLIS = 150_000
+#: A name opening a sentence is read as its subject only for a town this big (or a
+#: prison): GeoNames lists villages named like nouns ("Cars", "Plan", "Prisons").
+SUBJECT_MIN_POP = 5_000
 
 
 @dataclass
@@ -310,7 +313,8 @@ class Assembler:
         units = _summarise_long_lists(text, base, sent.index, units)
         subjects = [u for u, ms in units.items() if all(m.why == "subject" for m in ms)]
         if subjects and (len(subjects) < len(units) or not any(
-                0 <= t.start - units[u][-1].end <= 80 for u in subjects for t in triggers)):
+                0 <= t.start - units[u][-1].end <= 80 for u in subjects for t in triggers)
+                or not all(self._town(m.text) for u in subjects for m in units[u])):
             # A name opening the sentence counts only as the subject of its trigger, and
             # only when the sentence names no other place ("Cars were burned at Arles":
             # Cars is a commune of the Gironde, and a noun).
@@ -408,7 +412,13 @@ class Assembler:
                 continue
             ti = min(attack, key=lambda i: _gap((c.start, c.end),
                                                 (triggers[i].start, triggers[i].end)))
-            for p in links.get(ti, []):
+            protos = links.get(ti, [])
+            if c.value == 0 and all(p.key == UNPLACED for p in protos):
+                # "Nobody has been injured, but the coordinated attacks ...": a zero said
+                # of the attacks in general is said of every attack of the article.
+                self.pending_casualties.append((c, sent.index))
+                continue
+            for p in protos:
                 p.casualties.append((c, sent.index))
         hits = find_targets(text, base, words, self.codes)
         for h in hits:
@@ -596,6 +606,16 @@ class Assembler:
         for field_name in ("triggers", "dates", "casualties", "targets"):
             getattr(proto, field_name).extend(getattr(unplaced, field_name))
         del self.protos[("attack", UNPLACED)]
+
+    def _town(self, name: str) -> bool:
+        """Whether a name is a prison's or a town's of SUBJECT_MIN_POP people or more:
+        a sentence-initial village name is as likely a common word ("Cars", "Plan")."""
+        from geo.gazetteer import KIND, POP
+
+        return any(self.gaz.records[i][KIND] == "facility" or (
+            self.gaz.records[i][KIND] == "commune"
+            and (self.gaz.records[i][POP] or 0) >= SUBJECT_MIN_POP)
+            for i, _ in self.gaz.lookup(name))
 
     def _metropolis_region(self, approx: Approx) -> Place | None:
         """The region of a relative place whose anchors are all cities of 150,000 people

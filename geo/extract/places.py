@@ -131,7 +131,7 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
             rf"\b(?:{noun_alt}|{pronouns})\s+{walt(connectors)}\s*$", _F),
         facility_last_words=frozenset(
             w.lower() for c in connectors for w in _TOKEN.findall(c)[-1:]),
-        facility_right=re.compile(rf"^\s+{lang.noun_alternation(after_nouns)}", _F)
+        facility_right=re.compile(rf"^(?:['’]s)?\s+{lang.noun_alternation(after_nouns)}", _F)
         if after_nouns
         else re.compile("(?!)"),
         qualifier_gap=re.compile(

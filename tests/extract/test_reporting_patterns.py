@@ -281,3 +281,9 @@ def test_protests_across_french_prisons_are_country_wide(extract) -> None:
                    "Fresnes prison last week.", published="2018-01-16")
     (placed,) = pinned(incs)
     assert placed.primary_type == "assault" and placed.prison_id == "cp-fresnes"
+
+
+def test_a_village_named_like_a_noun_opening_a_sentence_is_not_a_place(extract) -> None:
+    # Cars is a village of the Gironde.
+    incs = extract("Cars were set on fire close to several of the prisons overnight.")
+    assert all(i.commune != "Cars" for i in incs)
