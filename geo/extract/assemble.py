@@ -320,6 +320,15 @@ class Assembler:
             # Cars is a commune of the Gironde, and a noun).
             for u in subjects:
                 del units[u]
+        affiliated = [u for u, ms in units.items() if all(m.why == "affiliation" for m in ms)]
+        if affiliated and any(ms[0].why not in ("affiliation", "country-wide", "long list")
+                              and not ms[0].foreign
+                              and not ms[0].kinds & {"department", "region", "country"}
+                              for ms in units.values()):
+            # "La voiture d'un surveillant de la prison de X a été incendiée à Y": the
+            # guard's prison says who was targeted; Y says where.
+            for u in affiliated:
+                del units[u]
         for members in units.values():
             # A list naming one prison ("Villepinte, Nanterre, Aix-Luynes and Valence")
             # is a list of prisons: each member is read as its town's prison.

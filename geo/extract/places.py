@@ -76,6 +76,7 @@ class _Rules:
     country_wide: re.Pattern[str]
     country_gate: Gate
     landmark: re.Pattern[str]
+    affiliation: re.Pattern[str]
 
 
 def _pats(packs: tuple[lang.Pack, ...], key: str) -> list[str]:
@@ -126,9 +127,11 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
         ctx_right=tuple((why, re.compile(f"^{alt(pats)}", _F)) for why, pats in right.items()),
         locative=re.compile(
             rf"(?:^|\b){alt(_pats(packs, 'locatives'))}\s+(?:{articles}\s*)?"
-            r"(?-i:[a-zà-ÿ-]+\s+){0,3}?$", _F),
+            r"(?-i:[a-zà-ÿ-]+\s+){0,5}?$", _F),
+        # "la prison de X", "the prison in the southern port city of X"
         facility_left=re.compile(
-            rf"\b(?:{noun_alt}|{pronouns})\s+{walt(connectors)}\s*$", _F),
+            rf"\b(?:{noun_alt}|{pronouns})\s+{walt(connectors)}\s*"
+            rf"(?:(?:{articles}\s*)?(?-i:[a-zà-ÿ-]+\s+){{1,4}}?{walt(connectors)}\s*)?$", _F),
         facility_last_words=frozenset(
             w.lower() for c in connectors for w in _TOKEN.findall(c)[-1:]),
         facility_right=re.compile(rf"^(?:['’]s)?\s+{lang.noun_alternation(after_nouns)}", _F)
@@ -153,6 +156,7 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
         country_wide=re.compile(rf"\b{alt(country)}\b", _F),
         country_gate=_gate_union(country),
         landmark=re.compile(rf"\b{alt(_pats(packs, 'landmarks'))}$", _F),
+        affiliation=re.compile(rf"\b{alt(_pats(packs, 'affiliation'))}$", _F),
     )
 
 
@@ -331,6 +335,8 @@ def assign_roles(text: str, mentions: list[Mention], base: int = 0,
                 m.why = "subject"
             elif "facility" in m.kinds:
                 m.role, m.why, m.facility_frame = "incident", "prison name", True
+        if m.role == "incident" and r.affiliation.search(left):
+            m.why = "affiliation"  # "la voiture d'un surveillant de la prison de X"
         prev = m
     _group_lists(text, mentions, base, r)
 

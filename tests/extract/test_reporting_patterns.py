@@ -287,3 +287,25 @@ def test_a_village_named_like_a_noun_opening_a_sentence_is_not_a_place(extract) 
     # Cars is a village of the Gironde.
     incs = extract("Cars were set on fire close to several of the prisons overnight.")
     assert all(i.commune != "Cars" for i in incs)
+
+
+@pytest.mark.parametrize("text", [
+    "La voiture d'un surveillant de la prison de Fresnes a été incendiée devant son "
+    "domicile à Créteil.",
+    "The car of a guard at Fresnes prison was set on fire outside his home in Créteil.",
+])
+def test_a_guards_prison_is_who_not_where(extract, text: str) -> None:
+    (inc,) = extract(text)
+    assert inc.commune == "Créteil" and inc.prison_id is None
+
+
+def test_a_guards_prison_is_the_place_when_alone(extract) -> None:
+    (inc,) = extract("Prison officers at Fresnes were attacked by inmates on Sunday, two of "
+                     "them were hospitalised.")
+    assert inc.prison_id == "cp-fresnes" and inc.injured == 2
+    assert inc.primary_type == "assault"
+
+
+def test_a_prison_described_at_length(extract) -> None:
+    (inc,) = extract("Shots were fired at the prison in the southern port city of Toulon.")
+    assert inc.prison_id == "cp-toulon-la-farlede"

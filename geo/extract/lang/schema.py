@@ -50,6 +50,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "facility_pronouns": "words",
         "situated": "patterns",
         "landmarks": "patterns",
+        "affiliation": "patterns",
         "facility_after": "flag",
         "qualifier_prepositions": "words",
         "compass_adjectives": "patterns",
