@@ -42,6 +42,7 @@ class _Rules:
     record_gate: Gate
     record_link: re.Pattern[str]
     hypothetical: re.Pattern[str]
+    background: re.Pattern[str]
     staff: re.Pattern[str]
     home: re.Pattern[str]
     vehicle: re.Pattern[str]
@@ -87,6 +88,7 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
     links = [w for p in packs for w in p.get("triggers", "markers.record_link")]
     hypo = _alternatives(packs, "triggers", "markers.hypothetical")
     fillers = [w for p in packs for w in p.get("triggers", "markers.hypothetical_fillers")]
+    background = _alternatives(packs, "triggers", "markers.background")
     staff = [p.fragment("triggers", "staff") for p in packs
              if "staff" in p.data["triggers"]["fragments"]]
     home = _alternatives(packs, "targets", "home")
@@ -106,6 +108,7 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
         hypothetical=re.compile(
             rf"\b{lang.patterns_alternation(hypo)}\s+"
             rf"(?:{lang.words_alternation(fillers)}\s+){{0,2}}$", _F),
+        background=re.compile(rf"\b{lang.patterns_alternation(background)}\s*$", _F),
         staff=re.compile(rf"\b{lang.patterns_alternation(staff)}\b", _F),
         home=re.compile(rf"\b{lang.patterns_alternation(home)}\b", _F),
         vehicle=re.compile(rf"\b{lang.patterns_alternation(vehicle)}\b", _F),
@@ -170,6 +173,8 @@ def find_triggers(text: str, base: int = 0, words: frozenset[str] | None = None,
             continue
         if r.hypothetical.search(text, max(0, m.start() - 40), m.start()):
             continue
+        if not strong and r.background.search(text, max(0, m.start() - 60), m.start()):
+            continue  # "after a wave of attacks": events recalled in general
         found.append(Trigger(t, base + m.start(), base + m.end(), strong))
     if record:
         found = [f for f in found if not _after_record_word(r, text, f.start - base)]

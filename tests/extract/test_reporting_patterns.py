@@ -309,3 +309,53 @@ def test_a_guards_prison_is_the_place_when_alone(extract) -> None:
 def test_a_prison_described_at_length(extract) -> None:
     (inc,) = extract("Shots were fired at the prison in the southern port city of Toulon.")
     assert inc.prison_id == "cp-toulon-la-farlede"
+
+
+@pytest.mark.parametrize("text", [
+    "Armed men ambushed a prison van near Arras on Thursday as it was taking an inmate "
+    "from the prison in Douai to a court hearing in Lille.",
+    "Des hommes armés ont attaqué un fourgon près d'Arras jeudi alors qu'il conduisait un "
+    "détenu extrait de la maison d'arrêt de Douai vers le tribunal de Lille.",
+])
+def test_a_convoys_origin_and_destination_are_context(extract, text: str) -> None:
+    (inc,) = pinned(extract(text, published="2025-06-12"))
+    assert inc.geo_precision == "approximate" and inc.prison_id is None
+    assert inc.primary_type == "ambush"
+
+
+@pytest.mark.parametrize("text", [
+    "The minister, speaking in Marseille, condemned the attack on the prison of Arles.",
+    "Le ministre, s'exprimant à Marseille, a condamné l'attaque contre la prison d'Arles.",
+])
+def test_where_someone_spoke_is_context(extract, text: str) -> None:
+    assert [i.prison_id for i in pinned(extract(text))] == ["mc-arles"]
+
+
+@pytest.mark.parametrize("text", [
+    "Une trentaine de détenus de la maison d'arrêt de Nîmes ont refusé de réintégrer "
+    "leurs cellules mardi soir.",
+    "About thirty inmates at Nîmes prison refused to return to their cells on Tuesday.",
+])
+def test_inmates_refusing_their_cells_riot(extract, text: str) -> None:
+    (inc,) = extract(text, published="2025-07-02")
+    assert inc.primary_type == "riot" and inc.event_date == dt.date(2025, 7, 1)
+
+
+@pytest.mark.parametrize("text", [
+    "The minister unveiled two new prisons, one in the Paris region, after a wave of "
+    "attacks on prisons in April.",
+    "Le ministre a présenté deux nouvelles prisons, dont une à Marseille, après la vague "
+    "d'attaques contre des prisons en avril.",
+])
+def test_a_wave_of_attacks_recalled_in_general_is_no_report(extract, text: str) -> None:
+    assert pinned(extract(text, published="2025-05-19")) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Des coups de feu ont visé le pavillon d'une surveillante à Béziers ; elle n'a pas "
+    "été blessée.",
+    "Shots were fired at the house of a prison guard in Béziers; she was not injured.",
+])
+def test_she_was_not_hurt(extract, text: str) -> None:
+    (inc,) = extract(text)
+    assert inc.injured == 0 and inc.commune == "Béziers"

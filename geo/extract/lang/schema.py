@@ -25,6 +25,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "markers.record_link": "words",
         "markers.hypothetical": "patterns",
         "markers.hypothetical_fillers": "words",
+        "markers.background": "patterns",
     },
     "targets": {
         "home": "patterns",
@@ -105,7 +106,8 @@ TABLE_KEYS: dict[tuple[str, str], frozenset[str]] = {
          "other"}),
     ("triggers", "weak"): frozenset({"attack"}),
     ("places", "context_before"): frozenset(
-        {"visit", "justice", "comparison", "origin", "person", "media", "residence"}),
+        {"visit", "justice", "comparison", "origin", "person", "media", "residence",
+         "transit", "speech"}),
     ("places", "context_after"): frozenset({"adjective", "media"}),
     ("dates", "rules"): frozenset(
         {"night_range", "night_weekdays", "day_month", "month_day", "month_year", "month",
