@@ -470,7 +470,10 @@ class Assembler:
             g = _gap((t.start, t.end), (members[0].start, members[-1].end))
             # A country-wide phrase right after its trigger ("protests across French
             # prisons") is that trigger's place; further away, named places come first.
-            key = (members[0].why in ("country-wide", "long list") and g > 3, g)
+            # A town before a department or region of the same clause ("In Réunion, ...
+            # at the prison in Saint-Denis"): the finest place is where it happened.
+            wide = members[0].why in ("country-wide", "long list")
+            key = (wide and g > 3, members[0].coarse and not wide, g)
             if best_key is None or key < best_key:
                 best, best_key = members, key
         return best

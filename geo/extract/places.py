@@ -77,6 +77,8 @@ class _Rules:
     country_gate: Gate
     landmark: re.Pattern[str]
     affiliation: re.Pattern[str]
+    escape_origin: re.Pattern[str]
+    locator_gap: re.Pattern[str]
 
 
 def _pats(packs: tuple[lang.Pack, ...], key: str) -> list[str]:
@@ -157,6 +159,9 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
         country_gate=_gate_union(country),
         landmark=re.compile(rf"\b{alt(_pats(packs, 'landmarks'))}$", _F),
         affiliation=re.compile(rf"\b{alt(_pats(packs, 'affiliation'))}$", _F),
+        escape_origin=re.compile(rf"\b{alt(_pats(packs, 'escape_origin'))}$", _F),
+        locator_gap=re.compile(
+            rf"^\s+{lang.noun_alternation(nouns)}\s+{walt(_pats(packs, 'locatives'))}\s+$", _F),
     )
 
 
@@ -312,7 +317,7 @@ def assign_roles(text: str, mentions: list[Mention], base: int = 0,
         last_word = last.group(1).lower() if last else ""
         if m.role == "neutral" and last_word in r.ctx_last_words:
             ctx = r.ctx_left.search(left)
-            if ctx:
+            if ctx and not (ctx.lastgroup == "origin" and r.escape_origin.search(left)):
                 m.role, m.why = "context", ctx.lastgroup or "context"
         if m.role == "neutral" and _COMPOUND_RIGHT.match(right):
             m.role, m.why = "context", "adjective"  # "Paris-based", "Toulon-born"
@@ -335,6 +340,10 @@ def assign_roles(text: str, mentions: list[Mention], base: int = 0,
                 m.why = "subject"
             elif "facility" in m.kinds:
                 m.role, m.why, m.facility_frame = "incident", "prison name", True
+        if (m.role == "incident" and prev is not None and "facility" in prev.kinds
+                and prev.role == "incident"
+                and r.locator_gap.match(text[prev.end - base : s])):
+            m.role, m.why = "context", "locator"  # "the Baumettes prison in Marseille"
         if m.role == "incident" and r.affiliation.search(left):
             m.why = "affiliation"  # "la voiture d'un surveillant de la prison de X"
         prev = m

@@ -359,3 +359,39 @@ def test_a_wave_of_attacks_recalled_in_general_is_no_report(extract, text: str) 
 def test_she_was_not_hurt(extract, text: str) -> None:
     (inc,) = extract(text)
     assert inc.injured == 0 and inc.commune == "Béziers"
+
+
+@pytest.mark.parametrize("text", [
+    "Three inmates escaped from the Moulins-Yzeure prison in central France on Monday.",
+    "Trois détenus se sont évadés du centre pénitentiaire de Moulins-Yzeure lundi.",
+])
+def test_the_prison_an_escape_left_is_its_place(extract, text: str) -> None:
+    (inc,) = pinned(extract(text))
+    assert inc.prison_id == "cp-moulins-yzeure" and inc.primary_type == "escape"
+
+
+def test_a_prison_then_its_town(extract) -> None:
+    (inc,) = pinned(extract("Guards blocked the entrance of the Baumettes prison in Marseille "
+                            "on Monday."))
+    assert inc.prison_id == "cp-marseille" and inc.primary_type == "protest"
+
+
+def test_the_finest_place_of_the_clause(extract) -> None:
+    (inc,) = pinned(extract("In Réunion, an inmate took a guard hostage at the Domenjod prison "
+                            "in Saint-Denis on Sunday."))
+    assert inc.prison_id == "cp-saint-denis" and inc.department == "La Réunion"
+
+
+@pytest.mark.parametrize("text", [
+    "A prisoner escaped during a hospital visit in Perpignan on Saturday.",
+    "Un détenu s'est évadé lors d'une extraction médicale à Perpignan samedi.",
+])
+def test_an_escape_during_a_hospital_visit(extract, text: str) -> None:
+    (inc,) = pinned(extract(text))
+    assert inc.commune == "Perpignan"
+
+
+def test_the_hospital_a_van_was_heading_to_is_context(extract) -> None:
+    (inc,) = pinned(extract("Shots were fired at a prison van near Val-de-Reuil as it took an "
+                            "inmate from the detention centre to a hospital in Rouen."))
+    assert inc.geo_precision == "approximate"

@@ -52,6 +52,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "situated": "patterns",
         "landmarks": "patterns",
         "affiliation": "patterns",
+        "escape_origin": "patterns",
         "facility_after": "flag",
         "qualifier_prepositions": "words",
         "compass_adjectives": "patterns",
