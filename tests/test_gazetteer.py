@@ -244,3 +244,35 @@ def test_rejected_prisons_file_leaves_the_communes_working(tmp_path, caplog):
         g = Gazetteer.load(index_dir=tmp_path / "idx", prisons_csv=bad)
     assert "prisons file rejected" in caplog.text
     assert g.candidates("Baumettes") == [] and communes(g, "Bey")
+
+
+# ------------------------------------------------------------- the COG table
+
+
+def test_a_village_of_a_few_dozen_people_is_known(gaz):
+    (p,) = [p for p in gaz.candidates("Rochefourchat") if p.kind == "commune"]  # 1 inhabitant
+    assert (p.insee, p.department_code) == ("26274", "26")
+
+
+def test_former_communes_name_the_commune_they_are_part_of_now(gaz):
+    (p,) = [p for p in gaz.candidates("Chauconin") if p.kind == "commune"]
+    assert (p.name, p.insee, p.former_name) == ("Chauconin-Neufmontiers", "77335", "Chauconin")
+    (v,) = [p for p in gaz.candidates("Bellegarde-sur-Valserine") if p.kind == "commune"]
+    assert (v.name, v.insee, v.former_name) == ("Valserhône", "01033",
+                                                  "Bellegarde-sur-Valserine")
+    assert gaz.commune_by_insee("01033").former_name is None
+
+
+@pytest.mark.parametrize(("query", "insee"), [
+    ("Marseille 9e", "13209"), ("Marseille 9ème", "13209"), ("9e arrondissement de Marseille",
+                                                               "13209"),
+    ("Paris 14e", "75114"), ("Paris 1er", "75101"), ("Lyon 3e arrondissement", "69383"),
+])
+def test_arrondissements(gaz, query, insee):
+    assert [p.insee for p in gaz.candidates(query) if p.kind == "commune"] == [insee]
+
+
+def test_exonyms_and_names_with_articles_join_the_cog_commune(gaz):
+    (d,) = [p for p in gaz.candidates("Dunkirk") if p.kind == "commune"]
+    assert d.insee == "59183"
+    assert [p.insee for p in gaz.candidates("le havre") if p.kind == "commune"] == ["76351"]

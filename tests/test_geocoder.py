@@ -74,6 +74,27 @@ def test_offline_answers(geo, query, expected):
     assert p.query == query and p.provider == "gazetteer" and p.reason is None
 
 
+@pytest.mark.parametrize(("query", "name", "insee", "former"), [
+    ("Incarville, Eure", "Incarville", "27351", None),
+    ("Chauconin", "Chauconin-Neufmontiers", "77335", "Chauconin"),
+    ("Chauconin, Seine-et-Marne", "Chauconin-Neufmontiers", "77335", "Chauconin"),
+    ("Marseille 9e", "Marseille 9e arrondissement", "13209", None),
+    ("Paris 14e", "Paris 14e arrondissement", "75114", None),
+    ("chateauneuf du pape, vaucluse", "Châteauneuf-du-Pape", "84037", None),
+    ("Saint Etienne du Rouvray", "Saint-Étienne-du-Rouvray", "76575", None),
+    ("Bey, Ain", "Bey", "01042", None),  # a village GeoNames cities500 lacks
+])
+def test_every_commune_resolves_with_its_insee_code(geo, query, name, insee, former):
+    p = geo.geocode(query)
+    assert (p.name, p.insee, p.former_name, p.precision) == (name, insee, former, "commune")
+
+
+def test_a_tiny_homonym_does_not_beat_the_city(geo):
+    assert geo.geocode("Valence").insee == "26362"  # not Valence (Charente), 500 people
+    assert geo.geocode("Marseille").insee == "13055"  # not an arrondissement
+    assert geo.geocode("Nice").department_code == "06"
+
+
 def test_without_context_population_and_a_prison_decide(geo):
     p = geo.geocode("Valence")
     assert p.department_code == "26" and p.insee == "26362"
