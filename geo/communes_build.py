@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import lzma
 import sys
@@ -348,11 +347,9 @@ def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
 
 def render_table(rows: list[dict[str, str]]) -> str:
     """The places table as CSV text (byte-stable, so --check can compare)."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    from geo.prisons_build import render_csv
+
+    return render_csv(rows, COLUMNS)
 
 
 def render_geojson(collection: dict[str, Any]) -> str:
