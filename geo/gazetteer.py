@@ -53,7 +53,7 @@ from geo.normalize import fold
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of the compiled index changes.
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 
 # Record layout: one tuple per place, kept as plain tuples so marshal loads them fast.
 KIND, NAME, LAT, LON, INSEE, DEPT, REGION, POP, PRISON_ID, PRECISION, EXTRA = range(11)
@@ -590,8 +590,11 @@ def build_index(prisons_csv: Path, fingerprint: str,
             r = b.records[commune_idx]
             if r[INSEE] is None:
                 r = (*r[:INSEE], insee, *r[INSEE + 1:])
-            if commune and fold(commune) != fold(r[NAME]):
-                # prisons.csv spells communes as the COG does (GeoNames says "Dunkirk")
+            if commune and fold(commune) != fold(r[NAME]) and not n_cog:
+                # prisons.csv spells communes as the COG does (GeoNames says "Dunkirk");
+                # with the COG table the record's name is the COG's already, and a
+                # prison's commune column may name the city it is known by ("Le
+                # Puy-en-Velay" for a prison in Brives-Charensac, 43041)
                 r = (r[KIND], commune, *r[NAME + 1:])
                 b.key(commune, commune_idx, MATCH_NAME)
             b.records[commune_idx] = r

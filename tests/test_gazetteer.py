@@ -276,3 +276,14 @@ def test_exonyms_and_names_with_articles_join_the_cog_commune(gaz):
     (d,) = [p for p in gaz.candidates("Dunkirk") if p.kind == "commune"]
     assert d.insee == "59183"
     assert [p.insee for p in gaz.candidates("le havre") if p.kind == "commune"] == ["76351"]
+
+
+def test_a_prison_commune_column_does_not_rename_the_cog_commune(tmp_path):
+    """MA Le Puy-en-Velay stands in Brives-Charensac (43041) and says "Le Puy-en-Velay":
+    the COG names stay, so Le Puy-en-Velay is still 43157."""
+    from geo import config
+
+    g = Gazetteer.load(index_dir=tmp_path / "idx", prisons_csv=config.prisons_path())
+    assert g.commune_by_insee("43041").name == "Brives-Charensac"
+    assert [p.insee for p in g.candidates("Le Puy-en-Velay") if p.kind == "commune"] == [
+        "43157"]
