@@ -53,7 +53,7 @@ from geo.normalize import fold
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of the compiled index changes.
-FORMAT_VERSION = 10
+FORMAT_VERSION = 11
 
 # Record layout: one tuple per place, kept as plain tuples so marshal loads them fast.
 KIND, NAME, LAT, LON, INSEE, DEPT, REGION, POP, PRISON_ID, PRECISION, EXTRA = range(11)
@@ -62,7 +62,9 @@ KIND, NAME, LAT, LON, INSEE, DEPT, REGION, POP, PRISON_ID, PRECISION, EXTRA = ra
 MATCH_NAME = 0  # the place's own name (or its department/region official form)
 MATCH_ALIAS = 1  # a GeoNames alternate name (exonym, old or foreign form)
 MATCH_FACILITY = 2  # a prison's name, short name or alias
-MATCH_FORMER = 3  # a former (delegated or associated) commune's name
+#: A former commune's name, or a GeoNames quarter's or hamlet's inside a COG
+#: commune: a current commune of that name comes first.
+MATCH_FORMER = 3
 
 #: The COG places table written by `python -m geo.communes_build`.
 COMMUNES_CSV = config.DATA_DIR / "communes.csv"
@@ -531,7 +533,7 @@ def build_index(prisons_csv: Path, fingerprint: str,
                          dept, region, int(city.population), None, "commune", None))
             if not in_cog:  # a quarter does not move its department's point
                 commune_points.setdefault(dept, []).append((city.lat, city.lng))
-            b.key(city.name, idx, MATCH_NAME)
+            b.key(city.name, idx, MATCH_FORMER if in_cog else MATCH_NAME)
             by_dept_name.setdefault(f"{dept}|{own_key}", idx)
             if insee:
                 by_insee.setdefault(insee, idx)

@@ -72,7 +72,7 @@ _AREA_WORDS = re.compile(
 
 # Score weights (see the module docstring for their order).
 _W_ALIAS = -2.0  # an alternate name: 100x less likely than the place's own name
-_W_FORMER = -0.5  # a former commune's name: a current one of that name comes first
+_W_FORMER = -0.5  # a former commune's or a quarter's name: a current commune comes first
 _W_PRISON_THERE = 1.0
 _W_FACILITY = 4.5  # a prison's own name or alias: as likely as a 30,000-people town
 _W_DEPARTMENT = 4.3

@@ -93,6 +93,8 @@ def test_a_tiny_homonym_does_not_beat_the_city(geo):
     assert geo.geocode("Valence").insee == "26362"  # not Valence (Charente), 500 people
     assert geo.geocode("Marseille").insee == "13055"  # not an arrondissement
     assert geo.geocode("Nice").department_code == "06"
+    # a GeoNames quarter of Montluçon (13,577 people) is not the Guadeloupe commune (12,816)
+    assert geo.geocode("Saint-François").insee == "97125"
 
 
 def test_without_context_population_and_a_prison_decide(geo):
