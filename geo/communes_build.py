@@ -284,6 +284,7 @@ def boundaries(rows: list[Row], departments: dict[str, tuple[str, str, str]],
     merged = [_polygons(g) for g in merged]
     simple = shapely.coverage_simplify(merged, TOLERANCE)
     simple = [_drop_specks(_polygons(shapely.make_valid(g)), points) for g in simple]
+    simple = _fill_holes(simple)
     dept_features = []
     region_parts: dict[str, list[Any]] = defaultdict(list)
     for i, geom in zip(dept_ids, simple, strict=True):
@@ -312,6 +313,29 @@ def _polygons(geom: Any) -> Any:
     parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
     flat = [p for g in parts for p in shapely.get_parts(g)]
     return shapely.MultiPolygon(flat) if flat else shapely.MultiPolygon()
+
+
+def _fill_holes(geoms: list[Any]) -> list[Any]:
+    """Fill each hole that no other department fills: lakes in no commune (the Étang
+    de Berre) and the gaps left by communes without a polygon belong to the
+    department around them; enclaves (the Enclave des Papes) stay holes."""
+    import shapely
+
+    tree = shapely.STRtree(geoms)
+    out = []
+    for n, geom in enumerate(geoms):
+        parts = []
+        for part in shapely.get_parts(geom):
+            keep = []
+            for ring in part.interiors:
+                hole = shapely.Polygon(ring)
+                others = [geoms[i] for i in tree.query(hole) if i != n]
+                covered = sum(hole.intersection(o).area for o in others)
+                if covered > 0.1 * hole.area:
+                    keep.append(ring)
+            parts.append(shapely.Polygon(part.exterior, keep))
+        out.append(shapely.MultiPolygon(parts))
+    return out
 
 
 def _drop_specks(geom: Any, points: Any) -> Any:
