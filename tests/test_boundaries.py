@@ -44,6 +44,8 @@ def bounds() -> Boundaries:
     (-20.8823, 55.4504, "974"),  # Saint-Denis (La Réunion)
     (16.2411, -61.5331, "971"),  # Pointe-à-Pitre
     (-12.7806, 45.2279, "976"),  # Mamoudzou
+    (43.5093, 5.1194, "13"),  # the Étang de Berre, in no commune: a filled hole
+    (44.3836, 4.9903, "84"),  # Valréas, in the Enclave des Papes: a hole in the Drôme
 ])
 def test_known_points_fall_in_their_department(bounds, lat, lon, code):
     area = bounds.department_at(lat, lon)
