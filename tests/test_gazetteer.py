@@ -30,9 +30,9 @@ def communes(gaz: Gazetteer, name: str):
 
 
 @pytest.mark.parametrize(("name", "expected"), [
-    ("Valence", {"26", "82"}),
+    ("Valence", {"26", "82", "16"}),  # Valence (Charente): 500 people, COG only
     ("Villepinte", {"93", "11"}),
-    ("Bey", {"71"}),  # Bey (Ain) is not in GeoNames cities500
+    ("Bey", {"01", "71"}),  # Bey (Ain) is not in GeoNames cities500: COG only
 ])
 def test_candidates_return_every_homonym_with_its_department(gaz, name, expected):
     found = communes(gaz, name)
@@ -134,8 +134,9 @@ def test_region_lookup(gaz, query, name):
 def test_department_point_is_the_mean_of_its_communes(gaz):
     drome = gaz.department("26")
     pts = [(r[LAT], r[LON]) for r in gaz.records
-           if r[KIND] == "commune" and r[gazetteer_module.DEPT] == "26"]
-    assert len(pts) > 50
+           if r[KIND] == "commune" and r[gazetteer_module.DEPT] == "26"
+           and r[gazetteer_module.EXTRA] is None and r[gazetteer_module.INSEE]]
+    assert len(pts) == 362  # the Drôme's communes in the COG 2025
     assert drome.lat == pytest.approx(sum(p[0] for p in pts) / len(pts), abs=1e-4)
     assert drome.lon == pytest.approx(sum(p[1] for p in pts) / len(pts), abs=1e-4)
     # and it lies inside the department, near Valence rather than in another one
@@ -160,9 +161,12 @@ def test_commune_by_insee(gaz):
     assert gaz.commune_by_insee("26999") is None
 
 
-def test_insee_is_null_where_no_source_gives_it(gaz):
+def test_every_cog_commune_has_its_insee_code(gaz):
     nimes = communes(gaz, "Nîmes")[0]
-    assert nimes.insee is None  # no prison in the sample file there
+    assert nimes.insee == "30189"  # no prison in the sample file there
+    codes = {r[gazetteer_module.INSEE] for r in gaz.records if r[KIND] == "commune"}
+    assert {"27351", "76351", "2A004", "97411"} <= codes  # Incarville, Le Havre, Ajaccio, ...
+    assert gaz.sources["cog_places"] > 37_000
 
 
 # ------------------------------------------------------------------ prisons
@@ -195,14 +199,14 @@ def test_missing_prisons_file_is_tolerated(tmp_path):
     g = Gazetteer.load(index_dir=tmp_path / "idx", prisons_csv=tmp_path / "absent.csv")
     assert g.sources["prisons"] == 0
     assert g.candidates("Baumettes") == []
-    assert depts(communes(g, "Valence")) == {"26", "82"}
+    assert depts(communes(g, "Valence")) == {"26", "82", "16"}
 
 
 def test_index_is_reused_and_rebuilt_when_prisons_change(tmp_path, monkeypatch, caplog):
     data = marshal.loads(next(sample_index_dir().glob("gazetteer-*.marshal")).read_bytes())
     calls: list[Path] = []
 
-    def fake_build(prisons_csv: Path, fingerprint: str):
+    def fake_build(prisons_csv: Path, fingerprint: str, communes_csv: Path):
         calls.append(prisons_csv)
         return {**data, "fingerprint": fingerprint}
 
@@ -240,3 +244,46 @@ def test_rejected_prisons_file_leaves_the_communes_working(tmp_path, caplog):
         g = Gazetteer.load(index_dir=tmp_path / "idx", prisons_csv=bad)
     assert "prisons file rejected" in caplog.text
     assert g.candidates("Baumettes") == [] and communes(g, "Bey")
+
+
+# ------------------------------------------------------------- the COG table
+
+
+def test_a_village_of_a_few_dozen_people_is_known(gaz):
+    (p,) = [p for p in gaz.candidates("Rochefourchat") if p.kind == "commune"]  # 1 inhabitant
+    assert (p.insee, p.department_code) == ("26274", "26")
+
+
+def test_former_communes_name_the_commune_they_are_part_of_now(gaz):
+    (p,) = [p for p in gaz.candidates("Chauconin") if p.kind == "commune"]
+    assert (p.name, p.insee, p.former_name) == ("Chauconin-Neufmontiers", "77335", "Chauconin")
+    (v,) = [p for p in gaz.candidates("Bellegarde-sur-Valserine") if p.kind == "commune"]
+    assert (v.name, v.insee, v.former_name) == ("Valserhône", "01033",
+                                                  "Bellegarde-sur-Valserine")
+    assert gaz.commune_by_insee("01033").former_name is None
+
+
+@pytest.mark.parametrize(("query", "insee"), [
+    ("Marseille 9e", "13209"), ("Marseille 9ème", "13209"), ("9e arrondissement de Marseille",
+                                                               "13209"),
+    ("Paris 14e", "75114"), ("Paris 1er", "75101"), ("Lyon 3e arrondissement", "69383"),
+])
+def test_arrondissements(gaz, query, insee):
+    assert [p.insee for p in gaz.candidates(query) if p.kind == "commune"] == [insee]
+
+
+def test_exonyms_and_names_with_articles_join_the_cog_commune(gaz):
+    (d,) = [p for p in gaz.candidates("Dunkirk") if p.kind == "commune"]
+    assert d.insee == "59183"
+    assert [p.insee for p in gaz.candidates("le havre") if p.kind == "commune"] == ["76351"]
+
+
+def test_a_prison_commune_column_does_not_rename_the_cog_commune(tmp_path):
+    """MA Le Puy-en-Velay stands in Brives-Charensac (43041) and says "Le Puy-en-Velay":
+    the COG names stay, so Le Puy-en-Velay is still 43157."""
+    from geo import config
+
+    g = Gazetteer.load(index_dir=tmp_path / "idx", prisons_csv=config.prisons_path())
+    assert g.commune_by_insee("43041").name == "Brives-Charensac"
+    assert [p.insee for p in g.candidates("Le Puy-en-Velay") if p.kind == "commune"] == [
+        "43157"]

@@ -74,11 +74,34 @@ def test_offline_answers(geo, query, expected):
     assert p.query == query and p.provider == "gazetteer" and p.reason is None
 
 
+@pytest.mark.parametrize(("query", "name", "insee", "former"), [
+    ("Incarville, Eure", "Incarville", "27351", None),
+    ("Chauconin", "Chauconin-Neufmontiers", "77335", "Chauconin"),
+    ("Chauconin, Seine-et-Marne", "Chauconin-Neufmontiers", "77335", "Chauconin"),
+    ("Marseille 9e", "Marseille 9e arrondissement", "13209", None),
+    ("Paris 14e", "Paris 14e arrondissement", "75114", None),
+    ("chateauneuf du pape, vaucluse", "Châteauneuf-du-Pape", "84037", None),
+    ("Saint Etienne du Rouvray", "Saint-Étienne-du-Rouvray", "76575", None),
+    ("Bey, Ain", "Bey", "01042", None),  # a village GeoNames cities500 lacks
+])
+def test_every_commune_resolves_with_its_insee_code(geo, query, name, insee, former):
+    p = geo.geocode(query)
+    assert (p.name, p.insee, p.former_name, p.precision) == (name, insee, former, "commune")
+
+
+def test_a_tiny_homonym_does_not_beat_the_city(geo):
+    assert geo.geocode("Valence").insee == "26362"  # not Valence (Charente), 500 people
+    assert geo.geocode("Marseille").insee == "13055"  # not an arrondissement
+    assert geo.geocode("Nice").department_code == "06"
+    # a GeoNames quarter of Montluçon (13,577 people) is not the Guadeloupe commune (12,816)
+    assert geo.geocode("Saint-François").insee == "97125"
+
+
 def test_without_context_population_and_a_prison_decide(geo):
     p = geo.geocode("Valence")
     assert p.department_code == "26" and p.insee == "26362"
     alt = {a["department_code"] for a in p.alternatives if a["name"] == "Valence"}
-    assert alt == {"82"}  # the rejected homonym is listed, with its score
+    assert alt == {"82", "16"}  # the rejected homonyms are listed, with their scores
     assert all(a["score"] < 100 for a in p.alternatives)
 
 
@@ -110,16 +133,16 @@ def test_luynes_near_aix_is_the_prison(geo):
 
 
 def test_explicit_department_without_the_place_falls_back_to_the_department(geo):
-    p = geo.geocode("Bey (Ain)")
+    p = geo.geocode("Villepinte (Jura)")
     assert (p.kind, p.precision, p.department_code, p.name) == (
-        "department", "department", "01", "Ain")
-    assert p.resolved and "Bey" in p.reason and "Ain" in p.reason
-    assert [a["department_code"] for a in p.alternatives] == ["71"]  # rejected, not pinned
+        "department", "department", "39", "Jura")
+    assert p.resolved and "Villepinte" in p.reason and "Jura" in p.reason
+    assert {a["department_code"] for a in p.alternatives} == {"93", "11"}  # rejected, not pinned
 
 
 def test_context_department_is_a_constraint_too(geo):
-    p = geo.geocode("Bey", GeoContext(department="Ain"))
-    assert p.precision == "department" and p.department_code == "01"
+    p = geo.geocode("Villepinte", GeoContext(department="Jura"))
+    assert p.precision == "department" and p.department_code == "39"
 
 
 def test_unknown_name_is_unresolved_with_a_reason(geo):
@@ -167,12 +190,13 @@ def test_online_enabled_by_environment(monkeypatch, server):
 
 def test_online_answer_improves_a_department_fallback(tmp_path, server):
     g = online(tmp_path, NominatimProvider(server.nominatim_url, min_interval=0))
-    p = g.geocode("Bey (Ain)")
+    p = g.geocode("Villepinte (Jura)")
     assert (p.name, p.kind, p.precision, p.department_code, p.provider, p.insee) == (
-        "Bey", "commune", "commune", "01", "nominatim", "01040")
-    assert p.department == "Ain" and p.region == "Auvergne-Rhône-Alpes"
+        "Villepinte", "commune", "commune", "39", "nominatim", "39999")
+    assert p.department == "Jura" and p.region == "Bourgogne-Franche-Comté"
     req = server.requests_to("nominatim")[0]
-    assert req.params["q"] == "Bey, Ain" and "prison-attacks-map" in req.headers["User-Agent"]
+    assert req.params["q"] == "Villepinte, Jura"
+    assert "prison-attacks-map" in req.headers["User-Agent"]
 
 
 def test_online_is_not_asked_when_the_gazetteer_is_precise(tmp_path, server):
@@ -220,7 +244,7 @@ def test_provider_faults_end_in_a_log_line_and_the_offline_answer(
     server.fail(fault, retry_after="30", delay=1.0)
     g = online(tmp_path, NominatimProvider(server.nominatim_url, timeout=0.3, min_interval=0))
     with caplog.at_level(logging.WARNING, logger="geo.geocoder"):
-        p = g.geocode("Bey (Ain)")
+        p = g.geocode("Villepinte (Jura)")
     assert p.precision == "department" and p.provider == "gazetteer"  # the offline answer
     lines = [r.getMessage() for r in caplog.records if r.name == "geo.geocoder"]
     assert len(lines) == 1 and log_text in lines[0] and "offline answer" in lines[0]
@@ -230,7 +254,7 @@ def test_provider_faults_end_in_a_log_line_and_the_offline_answer(
 def test_connection_refused_ends_in_the_offline_answer(tmp_path, caplog):
     g = online(tmp_path, BANProvider(refused_url(), timeout=1.0))
     with caplog.at_level(logging.WARNING, logger="geo.geocoder"):
-        p = g.geocode("Bey (Ain)")
+        p = g.geocode("Villepinte (Jura)")
     assert p.precision == "department"
     assert "unreachable" in caplog.text and len(g.cache) == 0
 
@@ -239,8 +263,8 @@ def test_after_a_failure_the_next_provider_is_tried(tmp_path, server):
     server.fail("500")
     g = online(tmp_path, NominatimProvider(server.nominatim_url, min_interval=0),
                BANProvider(server.ban_url))
-    p = g.geocode("Bey (Ain)")
-    assert p.provider == "ban" and p.department_code == "01"
+    p = g.geocode("Villepinte (Jura)")
+    assert p.provider == "ban" and p.department_code == "39"
 
 
 @pytest.mark.parametrize("fault", ["timeout", "500", "429"])
@@ -250,7 +274,7 @@ def test_a_failed_provider_is_skipped_for_the_rest_of_the_run(tmp_path, server, 
     g = online(tmp_path, NominatimProvider(server.nominatim_url, timeout=0.3, min_interval=0),
                BANProvider(server.ban_url, timeout=0.3))
     with caplog.at_level(logging.WARNING, logger="geo.geocoder"):
-        places = [g.geocode(n) for n in ("Bey (Ain)", "Hameau-Imaginaire", "Nowhere-Land")]
+        places = [g.geocode(n) for n in ("Villepinte (Jura)", "Hameau-Imaginaire", "Nowhere-Land")]
     assert not any(p.provider in ("nominatim", "ban") for p in places)
     # (after a 429 the gate of the one fake host blocks BAN before it sends anything)
     assert len(server.requests_to("nominatim")) == 1 and len(server.requests_to("ban")) <= 1
@@ -283,9 +307,9 @@ def cli_env(monkeypatch, tmp_path):
 
 
 def test_cli_json(cli_env, capsys):
-    assert main(["geocode", "--json", "Nimes", "Bey (Ain)", "Xyzzyville"]) == 0
+    assert main(["geocode", "--json", "Nimes", "Villepinte (Jura)", "Xyzzyville"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert [o["query"] for o in out] == ["Nimes", "Bey (Ain)", "Xyzzyville"]
+    assert [o["query"] for o in out] == ["Nimes", "Villepinte (Jura)", "Xyzzyville"]
     for key in ("query", "name", "lat", "lon", "kind", "precision", "provider", "insee",
                 "department", "alternatives"):
         assert all(key in o for o in out)
@@ -303,10 +327,10 @@ def test_cli_reads_names_from_stdin(cli_env, capsys, monkeypatch):
 
 def test_cli_online_flag_and_context(cli_env, capsys, server, monkeypatch):
     monkeypatch.setenv("GEO_NOMINATIM_URL", server.nominatim_url)
-    assert main(["geocode", "--json", "--online", "nominatim", "--department", "Ain",
-                 "Bey"]) == 0
+    assert main(["geocode", "--json", "--online", "nominatim", "--department", "Jura",
+                 "Villepinte"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out[0]["provider"] == "nominatim" and out[0]["department_code"] == "01"
+    assert out[0]["provider"] == "nominatim" and out[0]["department_code"] == "39"
 
 
 def test_cli_without_names_is_an_error(cli_env, capsys):

@@ -111,3 +111,12 @@ def test_fingerprint_refuses_an_oversized_file_before_reading_it(
     monkeypatch.setattr(Path, "open", no_reading)
     with pytest.raises(ArticleError, match=r"big\.txt: too large"):
         pipeline.fingerprint(big)
+
+
+def test_seed_ambush_is_filed_under_the_department_its_point_lies_in(geocoder: Any) -> None:
+    """The convoy ambush (Incarville toll plaza) is in the Eure; its approximate point is
+    near the Seine-Maritime border, where the nearest commune used to decide."""
+    result = pipeline.process_file(ROOT / "seeds" / "004_3bca5d6d07408c2f.txt", geocoder)
+    (ambush,) = [i for i in result.incidents if "ambush" in i.types]
+    assert ambush.geo_precision == "approximate"
+    assert (ambush.department, ambush.region) == ("Eure", "Normandie")

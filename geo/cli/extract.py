@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from geo.articles import load_article
-    from geo.extract import extract_incidents
     from geo.geocoder import Geocoder
+    from geo.pipeline import extract
 
     geocoder = Geocoder()
     out: list[dict[str, Any]] = []
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         for name in args.files:
             try:
                 article = load_article(name)
-                incidents = extract_incidents(article, geocoder)
+                incidents = extract(article, geocoder)
             except GeoError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 failed += 1

@@ -53,6 +53,8 @@ DEFAULT_PLACES: tuple[FakePlace, ...] = (
     FakePlace("Bey", 46.8199, 4.9676, "71", "Saône-et-Loire", "Bourgogne-Franche-Comté", "71033"),
     FakePlace("Hameau-Imaginaire", 45.1000, 5.2000, "38", "Isère", "Auvergne-Rhône-Alpes",
               "38999"),
+    # a made-up homonym: the real Villepintes are in Seine-Saint-Denis and the Aude
+    FakePlace("Villepinte", 46.6700, 5.5500, "39", "Jura", "Bourgogne-Franche-Comté", "39999"),
 )
 
 
