@@ -130,10 +130,10 @@ def assign_departments(incidents: Iterable[Incident], boundaries: Boundaries | N
             continue
         if inc.insee and department_code_of_insee(inc.insee) != area.code:
             continue
-        inc.department, inc.region = _names(area, gazetteer)
+        inc.department, inc.region = department_names(area, gazetteer)
 
 
-def _names(area: Area, gazetteer: Any) -> tuple[str, str]:
+def department_names(area: Area, gazetteer: Any) -> tuple[str, str]:
     """The department's and region's names as the gazetteer spells them (the COG's)."""
     from geo.gazetteer import NAME, REGION
 

@@ -24,6 +24,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from geo.boundaries import Boundaries, department_names
 from geo.config import extract_seconds
 from geo.errors import ArticleError
 from geo.extract import lang
@@ -749,9 +750,10 @@ class Assembler:
             inc.lat, inc.lon, inc.radius_km = approx.lat, approx.lon, approx.radius_km
             inc.geo_precision = "approximate"
             key = UNPLACED
-            near = nearest_commune(self.gaz, approx.lat, approx.lon)
-            if near is not None:
-                inc.department, inc.region = near.department, near.region
+            area = Boundaries.load().department_at(approx.lat, approx.lon)
+            if area is not None:
+                # The department the point lies in (the seed's ambush: the Eure).
+                inc.department, inc.region = department_names(area, self.gaz)
         else:
             assert place is not None
             self._fill_place(inc, place)
@@ -944,36 +946,3 @@ class Assembler:
         if len(meta["sentences"]) >= 2:
             score += 0.05
         return round(min(0.95, max(0.05, score)), 2)
-
-
-_GRID: dict[int, dict[tuple[int, int], list[int]]] = {}
-_NEAREST: dict[tuple[int, float, float], Place | None] = {}
-
-
-def nearest_commune(gaz: Any, lat: float, lon: float) -> Place | None:
-    """The gazetteer commune nearest a point (its department and region describe an
-    approximate incident). A 0.25-degree grid, built once per gazetteer."""
-    grid = _GRID.get(id(gaz))
-    if grid is None:
-        grid = {}
-        for i, rec in enumerate(gaz.records):
-            if rec[0] == "commune" and rec[2] is not None:
-                grid.setdefault((int(rec[2] * 4), int(rec[3] * 4)), []).append(i)
-        _GRID[id(gaz)] = grid
-    key = (id(gaz), round(lat, 4), round(lon, 4))
-    if key in _NEAREST:
-        return _NEAREST[key]
-    cy, cx = int(lat * 4), int(lon * 4)
-    best = None
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            for i in grid.get((cy + dy, cx + dx), ()):
-                rec = gaz.records[i]
-                d = (rec[2] - lat) ** 2 + ((rec[3] - lon) * 0.66) ** 2
-                if best is None or d < best[0]:
-                    best = (d, i)
-    place = gaz.place(best[1]) if best else None
-    if len(_NEAREST) > 10_000:
-        _NEAREST.clear()
-    _NEAREST[key] = place
-    return place
