@@ -111,11 +111,21 @@ EXTRA_DEPARTMENT_NAMES: dict[str, tuple[str, ...]] = {
 
 _ARTICLE = re.compile(r"^(the|le|la|les|l|du|des)\s+")
 _DEPT_FORM = re.compile(r"^departement\s+(?:du|de la|de l|des|de|d)\s+")
-_FACILITY_PREFIX = re.compile(
-    r"^(?:(?:centre|center|maison|etablissement|quartier)\s+(?:penitentiaire|d arret|"
-    r"de detention|centrale|pour mineurs|de semi liberte|pour peines amenagees)"
-    r"|cp|ma|cd|mc|cpa|csl|qsl|epm|spip)\s+(?:de\s+la\s+|de\s+l\s+|du\s+|des\s+|de\s+|d\s+)?"
-)
+def _facility_prefix() -> re.Pattern[str]:
+    """A prison noun and its connector opening a folded name ("centre penitentiaire de",
+    "maison d arret d", "cp de"), from the language packs' facility nouns: the words
+    the extractor reads prisons by are the words the index strips."""
+    from geo.extract import lang
+
+    nouns = {fold(n) for n in lang.facility_nouns()} | {
+        fold(a) for a in lang.facility_abbreviations()}
+    links = {fold(c) for c in lang.facility_connectors()} - {""}
+    noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+    link = "|".join(re.escape(c) for c in sorted(links, key=len, reverse=True))
+    return re.compile(rf"^(?:{noun})\s+(?:(?:{link})\s+)?")
+
+
+_FACILITY_PREFIX = _facility_prefix()
 
 
 #: The package data files the index is compiled from (their stat is the fingerprint).
@@ -317,7 +327,7 @@ def _fingerprint(prisons_csv: Path, communes_csv: Path = COMMUNES_CSV) -> str:
     """
     from importlib.util import find_spec
 
-    parts = [f"format={FORMAT_VERSION}"]
+    parts = [f"format={FORMAT_VERSION}", f"facility={_FACILITY_PREFIX.pattern}"]
     for package, data_file in _PACKAGE_DATA:
         spec = find_spec(package)
         origin = Path(spec.origin).parent / data_file if spec and spec.origin else None

@@ -271,3 +271,9 @@ def facility_connectors() -> tuple[str, ...]:
     """Every pack's words between a prison noun and its town ("of", "de la")."""
     return tuple(dict.fromkeys(c for code in sorted(available())
                                for c in load(code).get("places", "facility_connectors")))
+
+
+def facility_abbreviations() -> tuple[str, ...]:
+    """Every pack's abbreviations standing for a prison before its name ("CP", "MA")."""
+    return tuple(dict.fromkeys(a for code in sorted(available())
+                               for a in load(code).get("places", "facility_abbreviations")))
