@@ -159,7 +159,8 @@ class Fetcher:
                 return Response(url, current, 304, got, b"", _now())
             if status >= 400 or status < 200 or status == 304:
                 raise WebError(url, f"HTTP {status} {reason}".strip()
-                               + (f" (at {current})" if current != normalize_url(url) else ""))
+                               + (f" (at {current})" if current != normalize_url(url) else ""),
+                               status=status)
             return Response(url, current, status, got, body, _now())
         raise WebError(url, f"more than {MAX_REDIRECTS} redirects")
 
