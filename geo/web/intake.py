@@ -240,6 +240,7 @@ def ingest(
     say: Callable[[str], None] | None = None,
     fetcher: Fetcher | None = None,
     archive: Archive | None = None,
+    max_items: int | None = None,
     **options: Any,
 ) -> tuple[IngestReport, IntakeReport]:
     """`Store.ingest` for files, folders and URLs together.
@@ -256,7 +257,7 @@ def ingest(
     urls = [str(item) for item in items if is_url(item)]
     paths: list[str | os.PathLike[str]] = [item for item in items if not is_url(item)]
     intake = Intake(SeenItems(store.path), fetcher=fetcher, archive=archive, robots=robots,
-                    overrides=overrides, say=say)
+                    max_items=max_items, overrides=overrides, say=say)
     try:
         if urls and config.offline():
             for url in urls:
