@@ -57,7 +57,9 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> Feed:
     """The feed's items with an http(s) link, in the feed's order, without repeats."""
     import feedparser
 
-    headers = {"content-type": content_type} if content_type else {}
+    headers = {"content-location": url}  # the base of relative links
+    if content_type:
+        headers["content-type"] = content_type
     try:
         parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True,
                                   resolve_relative_uris=True)

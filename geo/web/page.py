@@ -24,6 +24,8 @@ from geo.errors import WebError
 
 #: trafilatura gives up on trees larger than this (hostile or broken pages).
 MAX_TREE_SIZE = 200_000
+#: Fewer words than this is not a news story (what is left of a menu or a wall).
+MIN_WORDS = 15
 _LANG = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -63,7 +65,7 @@ def read_page(html: bytes | str, url: str) -> Page:
     except Exception as exc:  # a parser failure on one hostile page must not stop a run
         raise WebError(url, f"cannot read the page: {type(exc).__name__}: {exc}") from None
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
-    if not text:
+    if len(text.split()) < MIN_WORDS:  # a menu or a consent wall, not a story
         raise WebError(url, "no article text found on the page")
     paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
     canonical = _http_url(getattr(doc, "url", None)) or url
