@@ -40,7 +40,7 @@ def test_english_page_metadata_from_json_ld_and_og():
         "Gunmen open fire on prison gate in southern France", "Riviera Post", "2025-04-15",
         "Tom Hallett", "en")
     assert page.url.startswith("https://news.riviera-post.example/world/2025/04/15/")
-    assert "automatic weapon at the entrance of the prison of Toulon-La Farlède" in page.text
+    assert "automatic weapon on the main gate of the Toulon-La Farlède prison" in page.text
     for word in BOILERPLATE:
         assert word not in page.text, word
 
