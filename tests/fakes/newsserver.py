@@ -121,6 +121,22 @@ class FakeNewsServer:
             return [h for h in self.state.hits if path is None or h.path == path]
 
 
+def short_story(n: int) -> str:
+    """A small page of its own for feed item n: a story with no incident in it."""
+    return (f"<html lang='fr'><head><title>Brève {n}</title></head><body><nav>Menu</nav>"
+            f"<article><h1>Brève {n}</h1><p>Le conseil municipal de la commune s'est réuni "
+            f"pour la séance numéro {n} et a voté le budget annuel des écoles, des routes et "
+            "de la bibliothèque municipale.</p></article></body></html>")
+
+
+def rss(base: str, paths: list[str]) -> str:
+    """An RSS 2.0 feed whose items link to BASE+path, with a GUID each."""
+    items = "".join(f"<item><title>Item {p}</title><link>{base}{p}</link>"
+                    f"<guid>tag:fake,2025:{p}</guid></item>" for p in paths)
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}'
+            "</channel></rss>")
+
+
 class _Handler(BaseHTTPRequestHandler):
     state: _State
     protocol_version = "HTTP/1.1"

@@ -10,23 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakes.newsserver import FakeNewsServer
+from fakes.newsserver import FakeNewsServer, rss, short_story
 
 ROOT = Path(__file__).resolve().parents[2]
 FR = (ROOT / "tests" / "fixtures" / "web" / "fr_voitures_incendiees.html").read_text("utf-8")
-
-
-def story(n: int) -> str:
-    return (f"<html><body><article><h1>Brève {n}</h1><p>Le conseil municipal s'est réuni "
-            f"pour la séance numéro {n} et a voté le budget des écoles, des routes et de la "
-            "bibliothèque municipale de la commune.</p></article></body></html>")
-
-
-def rss(server: FakeNewsServer, paths: list[str]) -> str:
-    items = "".join(f"<item><title>Brève {p}</title><link>{server.url}{p}</link>"
-                    f"<guid>tag:fake,2025:{p}</guid></item>" for p in paths)
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}' \
-           "</channel></rss>"
 
 
 @pytest.fixture
@@ -83,8 +70,8 @@ def test_ingest_meta_overrides_the_page(env, server, tmp_path):
 
 def test_watch_twice_fetches_only_what_is_new(env, server, tmp_path):
     for n in range(3):
-        server.page(f"/b{n}", story(n))
-    server.feed("/feed.xml", rss(server, ["/b0", "/b1"]))
+        server.page(f"/b{n}", short_story(n))
+    server.feed("/feed.xml", rss(server.url, ["/b0", "/b1"]))
     feeds = tmp_path / "feeds.txt"
     feeds.write_text(f"# my feeds\n{server.url}/feed.xml\n\n", "utf-8")
     first = geo(env, "watch", feeds, "--once")
@@ -92,7 +79,7 @@ def test_watch_twice_fetches_only_what_is_new(env, server, tmp_path):
     assert first.stdout.splitlines() == [
         f"new: Brève 0 <{server.url}/b0>: 0 incidents",
         f"new: Brève 1 <{server.url}/b1>: 0 incidents"]
-    server.feed("/feed.xml", rss(server, ["/b2", "/b1", "/b0"]))
+    server.feed("/feed.xml", rss(server.url, ["/b2", "/b1", "/b0"]))
     second = geo(env, "watch", feeds, "--once")
     assert second.returncode == 0, second.stderr
     assert second.stdout.splitlines() == [f"new: Brève 2 <{server.url}/b2>: 0 incidents"]
@@ -113,8 +100,8 @@ def test_watch_refuses_offline_and_a_bad_feeds_file(env, tmp_path):
 
 
 def test_watch_stops_cleanly_on_ctrl_c(env, server, tmp_path):
-    server.page("/b0", story(0))
-    server.feed("/feed.xml", rss(server, ["/b0"]))
+    server.page("/b0", short_story(0))
+    server.feed("/feed.xml", rss(server.url, ["/b0"]))
     feeds = tmp_path / "feeds.txt"
     feeds.write_text(f"{server.url}/feed.xml\n", "utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "geo", "watch", str(feeds), "--every", "60"],

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from fakes.newsserver import FakeNewsServer
+from fakes.newsserver import FakeNewsServer, rss, short_story
 
 from geo.store import Store
 from geo.web import intake
@@ -15,21 +15,6 @@ from geo.web.archive import Archive
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "web"
 FR = (PAGES / "fr_voitures_incendiees.html").read_text("utf-8")
 EN = (PAGES / "en_gunfire_toulon.html").read_text("utf-8")
-
-
-def story(n: int) -> str:
-    """A small news page of its own (item n of a feed)."""
-    return (f"<html lang='fr'><head><title>Brève {n}</title></head><body><nav>Menu Accueil</nav>"
-            f"<article><h1>Brève numéro {n}</h1><p>Le conseil municipal de la commune s'est "
-            f"réuni pour la séance numéro {n} et a voté le budget annuel des écoles, des "
-            f"routes et de la bibliothèque municipale.</p></article></body></html>")
-
-
-def rss(server: FakeNewsServer, paths: list[str]) -> str:
-    items = "".join(f"<item><title>Item {p}</title><link>{server.url}{p}</link>"
-                    f"<guid>tag:fake,2025:{p}</guid></item>" for p in paths)
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}' \
-           "</channel></rss>"
 
 
 @pytest.fixture
@@ -148,8 +133,8 @@ def test_every_failure_names_its_url_and_the_run_goes_on_without_losing_anything
 
 def test_a_feed_fetches_only_new_items_and_remembers_them(env, server):
     for n in range(4):
-        server.page(f"/item{n}", story(n))
-    feed = server.feed("/feed.xml", rss(server, ["/item0", "/item1"]))
+        server.page(f"/item{n}", short_story(n))
+    feed = server.feed("/feed.xml", rss(server.url, ["/item0", "/item1"]))
     first, web, _ = run([feed])
     assert sorted(first.added) == [f"{server.url}/item0", f"{server.url}/item1"]
     assert web.notes == [f"feed {feed}: 2 items, 2 new"]
@@ -158,7 +143,7 @@ def test_a_feed_fetches_only_new_items_and_remembers_them(env, server):
     assert web.notes == [f"feed {feed}: not modified since the last check"]
     assert len(server.hits("/item0")) == 1
     # Two new items, two seen: only the new ones are fetched.
-    server.feed("/feed.xml", rss(server, ["/item3", "/item2", "/item1", "/item0"]))
+    server.feed("/feed.xml", rss(server.url, ["/item3", "/item2", "/item1", "/item0"]))
     third, web, _ = run([feed])
     assert sorted(third.added) == [f"{server.url}/item2", f"{server.url}/item3"]
     assert web.notes == [f"feed {feed}: 4 items, 2 new"]
@@ -168,8 +153,8 @@ def test_a_feed_fetches_only_new_items_and_remembers_them(env, server):
 def test_a_feed_of_a_thousand_items_is_taken_a_batch_per_run(env, server):
     paths = [f"/n{n}" for n in range(1000)]
     for path in paths[:60]:
-        server.page(path, story(int(path[2:])))
-    feed = server.feed("/big.xml", rss(server, paths))
+        server.page(path, short_story(int(path[2:])))
+    feed = server.feed("/big.xml", rss(server.url, paths))
     first, web, _ = run([feed], max_items=30)
     assert len(first.added) == 30 and not first.failed
     assert "1000 items, 1000 new; 30 fetched now, 970 left for the next run" in web.notes[0]
@@ -180,12 +165,12 @@ def test_a_feed_of_a_thousand_items_is_taken_a_batch_per_run(env, server):
 
 
 def test_a_failed_item_is_retried_on_the_next_run(env, server):
-    server.page("/ok", story(1))
+    server.page("/ok", short_story(1))
     server.route("/later", status=503)
-    feed = server.feed("/feed.xml", rss(server, ["/ok", "/later"]))
+    feed = server.feed("/feed.xml", rss(server.url, ["/ok", "/later"]))
     first, _, _ = run([feed])
     assert first.added == [f"{server.url}/ok"] and first.failed[0][0] == f"{server.url}/later"
-    server.page("/later", story(2))
+    server.page("/later", short_story(2))
     second, _, _ = run([feed])  # no 304: validators were not kept for an incomplete feed
     assert second.added == [f"{server.url}/later"]
 
@@ -193,9 +178,9 @@ def test_a_failed_item_is_retried_on_the_next_run(env, server):
 def test_robots_txt_is_honoured_when_asked(env, server):
     server.route("/robots.txt", body=b"User-agent: *\nDisallow: /private/\n",
                  content_type="text/plain")
-    server.page("/private/a", story(1))
-    server.page("/public/b", story(2))
-    feed = server.feed("/feed.xml", rss(server, ["/private/a", "/public/b"]))
+    server.page("/private/a", short_story(1))
+    server.page("/public/b", short_story(2))
+    feed = server.feed("/feed.xml", rss(server.url, ["/private/a", "/public/b"]))
     report, _, _ = run([feed], robots=True)
     assert report.added == [f"{server.url}/public/b"]
     assert "robots.txt disallows it" in dict(report.failed)[f"{server.url}/private/a"]
