@@ -12,7 +12,7 @@
 | GEO_TILES | tile URL template, or "none" | OpenStreetMap |
 | GEO_CORRECTIONS | analyst corrections file | data/corrections.json |
 | GEO_ONLINE_TIMEOUT | seconds to wait for an online geocoder's answer | 10 |
-| GEO_WEB_ARCHIVE | folder of fetched pages (HTML + text + sidecar) | data/web |
+| GEO_WEB_ARCHIVE | folder of fetched pages (HTML + text + sidecar) | web/ beside GEO_DB |
 | GEO_WEB_TIMEOUT | total seconds one web request may take, redirects included | 30 |
 | GEO_WEB_MAX_BYTES | largest web answer read (page or feed) | 10 MB |
 | GEO_WEB_DELAY | seconds between two requests to the same host | 1 |
@@ -114,9 +114,10 @@ def tiles() -> str:
 # --- Web intake (geo.web) -----------------------------------------------------------
 
 
-def web_archive_dir() -> Path:
-    """GEO_WEB_ARCHIVE: where fetched pages are kept, so a re-ingest works offline."""
-    return _path("GEO_WEB_ARCHIVE", DATA_DIR / "web")
+def web_archive_dir(store: Path | None = None) -> Path:
+    """GEO_WEB_ARCHIVE: where fetched pages are kept, so a re-ingest works offline;
+    by default `web/` beside the store they fed (data/web), like the dashboard's uploads."""
+    return _path("GEO_WEB_ARCHIVE", (store or db_path()).parent / "web")
 
 
 def _number(var: str, default: float, low: float, high: float, unit: str) -> float:

@@ -256,6 +256,7 @@ def ingest(
     items = list(items)
     urls = [str(item) for item in items if is_url(item)]
     paths: list[str | os.PathLike[str]] = [item for item in items if not is_url(item)]
+    archive = archive or Archive(config.web_archive_dir(store.path))
     intake = Intake(SeenItems(store.path), fetcher=fetcher, archive=archive, robots=robots,
                     max_items=max_items, overrides=overrides, say=say)
     try:
