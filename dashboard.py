@@ -267,20 +267,23 @@ def add_article(db: Path) -> None:
         upload = st.file_uploader(
             "Article file", type=list(ALLOWED_UPLOADS),
             help="A news article saved as .txt, .html, .htm or .md "
-                 f"(at most {st.get_option('server.maxUploadSize')} MB).",
+                 f"(at most {st.get_option('server.maxUploadSize')} MB); or no file and "
+                 "the article's URL below: the page is fetched.",
         )
         title = st.text_input("Title (optional)")
         source = st.text_input("Source (optional)", placeholder="e.g. Le Monde")
-        url = st.text_input("URL (optional)", placeholder="https://…")
+        url = st.text_input("URL (optional)", placeholder="https://…",
+                            help="Without a file, the article page (or news feed) at "
+                                 "this URL is fetched and added.")
         published = st.text_input("Published (optional, YYYY-MM-DD)")
         submitted = st.form_submit_button("Extract and add")
     if not submitted:
         return
-    if upload is None:
-        st.sidebar.error("Choose a file to add.")
+    if upload is None and not url.strip():
+        st.sidebar.error("Choose a file, or give the URL of an article, to add.")
         return
-    data = upload.getvalue()
-    problem = upload_problem(upload.name, len(data))
+    data = upload.getvalue() if upload is not None else b""
+    problem = upload_problem(upload.name, len(data)) if upload is not None else None
     if not problem and url.strip() and not mapview.safe_url(url.strip()):
         problem = "The URL must start with http:// or https://."
     if not problem and published.strip():
@@ -290,6 +293,11 @@ def add_article(db: Path) -> None:
             problem = f"“{published.strip()}” is not a date like 2025-04-15."
     if problem:
         st.sidebar.error(md(problem), icon=":material/block:")
+        return
+    if upload is None:
+        fields = {"title": title.strip() or None, "source": source.strip() or None,
+                  "published": published.strip() or None}
+        add_from_url(db, url.strip(), {k: v for k, v in fields.items() if v} or None)
         return
     folder = db.parent / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
@@ -321,6 +329,32 @@ def add_article(db: Path) -> None:
         st.sidebar.success(
             md(f"Added {upload.name}: the store now holds {report.incidents} incidents.")
         )
+    for warning in report.warnings:
+        st.sidebar.warning(md(warning))
+
+
+def add_from_url(db: Path, url: str, overrides: dict[str, str | None] | None) -> None:
+    """Fetch an article page (or a feed's new items) into the store, as `geo ingest URL`
+    does; the form's fields override what the page says."""
+    from geo.web import intake
+
+    bar = st.sidebar.progress(0.0, text=md(f"Fetching {url}…"))
+
+    def progress(p: Progress) -> None:
+        bar.progress(p.done / max(p.total, 1), text=md(f"{p.path}: {p.message}"))
+
+    try:
+        report, _ = intake.ingest(get_store(str(db)), [url], progress, overrides=overrides)
+    except GeoError as exc:
+        st.sidebar.error(md(f"Could not add {url}: {exc}"))
+        return
+    for where, why in report.failed:
+        st.sidebar.error(md(f"Could not add {where}: {why}"))
+    for where, why in report.skipped:
+        st.sidebar.info(md(f"{where}: {why}"))
+    if report.added or report.updated:
+        st.sidebar.success(md(f"Added {len(report.added) + len(report.updated)} article(s) "
+                              f"from {url}: the store now holds {report.incidents} incidents."))
     for warning in report.warnings:
         st.sidebar.warning(md(warning))
 

@@ -14,6 +14,12 @@
 | GEO_ONLINE_TIMEOUT | seconds to wait for an online geocoder's answer | 10 |
 | GEO_LANG_PACKS | extra folders of extraction language packs (path-separated) | none |
 | GEO_EXTRACT_SECONDS | most seconds extraction may spend on one article | 5 |
+| GEO_WEB_ARCHIVE | folder of fetched pages (HTML + text + sidecar) | web/ beside GEO_DB |
+| GEO_WEB_TIMEOUT | total seconds one web request may take, redirects included | 30 |
+| GEO_WEB_MAX_BYTES | largest web answer read (page or feed) | 10 MB |
+| GEO_WEB_DELAY | seconds between two requests to the same host | 1 |
+| GEO_WEB_MAX_ITEMS | feed items fetched per feed and run (the rest: next run) | 100 |
+| GEO_WEB_ALLOW | private or loopback addresses/networks allowed (tests: 127.0.0.1) | none |
 """
 
 from __future__ import annotations
@@ -129,3 +135,54 @@ def tiles() -> str:
     if offline():
         return "none"
     return os.environ.get("GEO_TILES", "OpenStreetMap")
+
+
+# --- Web intake (geo.web) -----------------------------------------------------------
+
+
+def web_archive_dir(store: Path | None = None) -> Path:
+    """GEO_WEB_ARCHIVE: where fetched pages are kept, so a re-ingest works offline;
+    by default `web/` beside the store they fed (data/web), like the dashboard's uploads."""
+    return _path("GEO_WEB_ARCHIVE", (store or db_path()).parent / "web")
+
+
+def _number(var: str, default: float, low: float, high: float, unit: str) -> float:
+    """A bounded number from the environment; a clear error rather than a traceback."""
+    raw = os.environ.get(var, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:
+        from geo.errors import GeoError
+
+        raise GeoError(f"{var}={raw!r}: expected {unit} between {low:g} and {high:g}")
+    return value
+
+
+def web_timeout() -> float:
+    """GEO_WEB_TIMEOUT: the total time one request may take (connect, redirects, body)."""
+    return _number("GEO_WEB_TIMEOUT", 30.0, 0.1, 600, "a number of seconds")
+
+
+def web_max_bytes() -> int:
+    """GEO_WEB_MAX_BYTES: a news page is well under 10 MB; more is a mistake or an attack."""
+    return int(_number("GEO_WEB_MAX_BYTES", 10 * 1024 * 1024, 1024, 1 << 31, "a number of bytes"))
+
+
+def web_delay() -> float:
+    """GEO_WEB_DELAY: seconds between two requests to one host (politeness)."""
+    return _number("GEO_WEB_DELAY", 1.0, 0, 3600, "a number of seconds")
+
+
+def web_max_items() -> int:
+    """GEO_WEB_MAX_ITEMS: items fetched per feed and run; the others wait for the next run."""
+    return int(_number("GEO_WEB_MAX_ITEMS", 100, 1, 100_000, "a number of items"))
+
+
+def web_allow() -> list[str]:
+    """GEO_WEB_ALLOW: private or loopback addresses/networks that may be fetched anyway."""
+    raw = os.environ.get("GEO_WEB_ALLOW", "")
+    return [p.strip() for p in raw.split(",") if p.strip()]

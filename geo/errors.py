@@ -61,3 +61,14 @@ class DataError(GeoError):
 
 class StoreError(GeoError):
     """The incident store cannot be opened or written."""
+
+
+class WebError(GeoError):
+    """A URL cannot be fetched or read (refused, unreachable, HTTP error, too large,
+    not a page or feed); the message names the URL and the cause."""
+
+    def __init__(self, url: str, cause: str, status: int | None = None) -> None:
+        self.url = url
+        self.cause = cause
+        self.status = status  # the HTTP status, when the server answered with an error
+        super().__init__(f"{url}: {cause}")

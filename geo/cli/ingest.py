@@ -1,7 +1,13 @@
-"""`python -m geo ingest [PATH...]`: add article files and folders to the incident store.
+"""`python -m geo ingest [PATH|URL...]`: add article files, folders and web pages to the store.
 
     python -m geo ingest                    # seeds/
     GEO_DB=/tmp/x.sqlite python -m geo ingest articles/ more/one.html
+    python -m geo ingest https://example.org/article https://example.org/feed.xml
+
+A URL is a news page (text and metadata read by trafilatura) or an RSS/Atom feed
+whose new items are fetched; each fetched page is archived under GEO_WEB_ARCHIVE
+(data/web/) and ingested from there, named by its URL in the lines below; with
+GEO_OFFLINE=1 URLs are refused one by one and the files still go in.
 
 One line per file on stderr ("[3/120] seeds/foo.txt: 2 incidents"); a file that
 cannot be read or extracted is reported ("skipped seeds/x.txt: <reason>") and the
@@ -29,12 +35,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "(GEO_DB), merge reports of the same event across articles and "
                     "re-apply the analyst corrections (GEO_CORRECTIONS).",
     )
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help=f"article files or folders (default: {config.SEEDS_DIR.name}/)")
+    p.add_argument("paths", nargs="*", metavar="PATH|URL",
+                   help=f"article files or folders (default: {config.SEEDS_DIR.name}/), "
+                        "or http(s) URLs of news pages and RSS/Atom feeds")
     p.add_argument("--db", metavar="FILE", help="store file (default: GEO_DB or "
                    "data/incidents.sqlite)")
     p.add_argument("--corrections", metavar="FILE",
                    help="corrections file (default: GEO_CORRECTIONS or data/corrections.json)")
+    p.add_argument("--meta", metavar="FILE.json",
+                   help="metadata for the URLs given (a sidecar: title, source, url, "
+                        "published, author, language); it overrides what the pages say")
     p.add_argument("--force", action="store_true",
                    help="re-extract unchanged files too (after a gazetteer or extractor update)")
     add_online_options(p)
@@ -43,10 +53,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def read_meta(path: str | None) -> dict[str, str | None] | None:
+    """The --meta file's fields; GeoError naming the file when it is not a valid sidecar."""
+    if path is None:
+        return None
+    import json
+    from pathlib import Path
+
+    from geo.errors import GeoError
+    from geo.web.archive import validate_overrides
+
+    try:
+        data = json.loads(Path(path).read_bytes()[: 256 * 1024].decode("utf-8-sig"))
+    except OSError as exc:
+        raise GeoError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError
+        raise GeoError(f"{path}: not UTF-8 JSON: {exc}") from None
+    return validate_overrides(data, path)
+
+
 def run(args: argparse.Namespace) -> int:
     from geo.store import Progress, Store
+    from geo.web import intake
 
     paths = args.paths or [config.SEEDS_DIR]
+    overrides = read_meta(args.meta)
     store = Store(args.db)
     geocoder = None
     online = online_choice(args)
@@ -59,9 +90,14 @@ def run(args: argparse.Namespace) -> int:
         if p.status == "failed" or not args.quiet:
             print(p, file=sys.stderr, flush=True)
 
+    def say(line: str) -> None:
+        if line.startswith("skipped ") or not args.quiet:
+            print(line, file=sys.stderr, flush=True)
+
     try:
-        report = store.ingest(paths, progress=progress, geocoder=geocoder, force=args.force,
-                              corrections_path=args.corrections)
+        report, _ = intake.ingest(store, paths, progress=progress, overrides=overrides, say=say,
+                                  geocoder=geocoder, force=args.force,
+                                  corrections_path=args.corrections)
     finally:
         if geocoder is not None:
             geocoder.close()
