@@ -469,7 +469,15 @@ def article_from_bytes(
         text = html_to_text(text)
     elif suffix in (".md", ".markdown"):
         text = markdown_to_text(text)
-    paragraphs, removed = clean_text(text)
+    if isinstance(meta.get("fetched"), dict) and suffix == ".txt":
+        # The web archive's text (geo.web): trafilatura already chose the story's
+        # paragraphs, so the scrape rules (which would drop a paragraph with "©" in it)
+        # do not run again; only blank lines split it.
+        paragraphs = [p for p in (_SPACES.sub(" ", b).strip()
+                                  for b in text.replace("\r\n", "\n").split("\n\n")) if p]
+        removed = 0
+    else:
+        paragraphs, removed = clean_text(text)
     if not paragraphs:
         raise ArticleError(path, "no readable text after cleaning")
 

@@ -247,3 +247,16 @@ def test_upload_bytes_without_a_file(tmp_path: Path) -> None:
     article = article_from_bytes(STORY.encode(), Path("upload.txt"), {"source": "Le Monde"})
     assert article.source.source == "Le Monde"
     assert article.sentences[0].text.startswith("Shots were fired")
+
+
+def test_text_from_the_web_archive_is_not_cleaned_again(tmp_path: Path) -> None:
+    """geo.web keeps the page's story text; a paragraph with a credit sign stays."""
+    import json
+
+    story = "Des tirs ont visé la prison de Nîmes.\n\nUne photo © AFP montre les impacts."
+    (tmp_path / "k.txt").write_text(story, encoding="utf-8")
+    (tmp_path / "k.meta.json").write_text(json.dumps({"fetched": {"url": "https://x.fr/a"}}),
+                                          encoding="utf-8")
+    assert load_article(tmp_path / "k.txt").text == story
+    (tmp_path / "k.meta.json").unlink()
+    assert "©" not in load_article(tmp_path / "k.txt").text
