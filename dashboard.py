@@ -166,8 +166,18 @@ def init_widgets_from_url(facets: Facets) -> None:
 
 
 def reset_filters() -> None:
-    for key in FILTER_KEYS:
-        st.session_state.pop(key, None)
+    """Every filter widget back to "everything", and the URL cleared. Values are set,
+    not deleted: a deleted key leaves the browser's widget showing its old chips
+    (same widget id), which then come back on the next change (issue 16)."""
+    st.session_state[K_TYPES] = []
+    st.session_state[K_SOURCES] = []
+    st.session_state[K_DEPTS] = []
+    st.session_state[K_PRISONS] = []
+    st.session_state[K_TEXT] = ""
+    if "_dates_all" in st.session_state:
+        st.session_state[K_DATES] = st.session_state["_dates_all"]
+    else:
+        st.session_state.pop(K_DATES, None)
     st.query_params.clear()
 
 

@@ -756,7 +756,7 @@ class IncidentLayer(JSCSSMixin, Layer):
                     var m = e.layer;
                     if (m.options.row === undefined) { return; }
                     if (!m.getPopup()) {  // once bound, Leaflet opens and closes it itself
-                        m.bindPopup(popup(m.options.row), {maxWidth: 380, minWidth: 240});
+                        m.bindPopup(popup(m.options.row), GeoMapUi.popupOptions(map));
                         m.openPopup();
                     }
                 });
@@ -899,7 +899,7 @@ class IncidentLayer(JSCSSMixin, Layer):
                             + " &middot; " + T[r[2]][1] + "</li>");
                     }
                     var more = rows.length - shown.length;
-                    var box = L.popup({maxWidth: 380, minWidth: 240}).setLatLng(where)
+                    var box = L.popup(GeoMapUi.popupOptions(map)).setLatLng(where)
                         .setContent('<div class="inc-popup"><div class="inc-head"><b>'
                             + rows.length + " incidents here</b></div><div>"
                             + S[R[rows[0]][7]] + "</div><ul>" + html.join("") + "</ul>"
@@ -910,7 +910,7 @@ class IncidentLayer(JSCSSMixin, Layer):
                         var li = e.target.closest("[data-row]");
                         if (!li) { return; }
                         var i = Number(li.getAttribute("data-row"));
-                        L.popup({maxWidth: 380, minWidth: 240}).setLatLng([R[i][0], R[i][1]])
+                        L.popup(GeoMapUi.popupOptions(map)).setLatLng([R[i][0], R[i][1]])
                             .setContent(popup(i)).openOn(map);
                     });
                 }
@@ -1049,6 +1049,27 @@ class Legend(MacroElement):
         self.legend = legend
 
 
+class MapUi(JSCSSMixin, MacroElement):
+    """The map's own script and style sheet (`geo/web/map_ui.*`, served by the app):
+    focus without scrolling, popups that fit a phone, a folding legend. Added last,
+    so the legend and layers exist when it starts."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        GeoMapUi.init({{ this._parent.get_name() }}, {{ this.options|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, asset_base: str, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
+        self._name = "MapUi"
+        self.options = dict(options or {})
+        self.default_js = [assets.resource(assets.MAP_UI_JS, asset_base)]
+        self.default_css = [assets.resource(assets.MAP_UI_CSS, asset_base)]
+
+
 def _tile_layer(tiles: str) -> folium.TileLayer | None:
     if not tiles or tiles.strip().lower() in {"none", "off", ""}:
         return None
@@ -1100,6 +1121,7 @@ def build_map(
                   clustered=md.n_pinned <= FAST_CLUSTER_LIMIT).add_to(m)
     Legend(md.legend).add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    MapUi(base).add_to(m)
     m.fit_bounds([list(FRANCE_BOUNDS[0]), list(FRANCE_BOUNDS[1])])
     return m
 

@@ -1,0 +1,92 @@
+"""The dashboard as a new user meets it (issue 16), in headless Chromium: what only
+a real browser shows (widget state after a reset, focus and scrolling on a click,
+a phone's viewport, the uploader's own checks)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from e2e.conftest import Page, Server
+from e2e.sample_store import TYPE_COUNTS
+from e2e.test_dashboard_browser import (
+    TIMEOUT_MS,
+    choose_type,
+    map_frame,
+    map_incidents,
+    open_app,
+    wait_metric,
+)
+
+pytestmark = pytest.mark.browser
+
+TOTAL = 14
+
+
+def idle(p: Page) -> None:
+    p.page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=TIMEOUT_MS)
+
+
+def chips(p: Page, label: str) -> str:
+    return p.page.get_by_test_id("stMultiSelect").filter(has_text=label).inner_text()
+
+
+def choose(p: Page, label: str, option: str) -> None:
+    box = p.page.get_by_test_id("stMultiSelect").filter(has_text=label)
+    box.locator("input").click()
+    box.locator("input").fill(option)  # the list is virtualised: type to reach it
+    p.page.get_by_role("option", name=re.compile(rf"^{re.escape(option)}\b")).first.click()
+    p.page.keyboard.press("Escape")
+    idle(p)
+
+
+def test_reset_clears_every_widget_and_the_url(page: Page, server: Server) -> None:
+    open_app(page, server)
+    choose_type(page, "Gunfire")
+    wait_metric(page, TYPE_COUNTS["gunfire"])
+    choose(page, "Department", "Var")
+    wait_metric(page, 1)
+    search = page.page.get_by_test_id("stTextInput").filter(has_text="Search").locator("input")
+    search.fill("prison")
+    search.press("Enter")
+    idle(page)
+    page.page.get_by_role("button", name="Reset filters").click()
+    wait_metric(page, TOTAL)
+    idle(page)
+    page.page.wait_for_timeout(500)
+    assert "Gunfire" not in chips(page, "Incident type")
+    assert search.input_value() == ""
+    assert "Var" not in chips(page, "Department")
+    assert "type=" not in page.page.url and "q=" not in page.page.url
+    choose_type(page, "Arson")
+    wait_metric(page, TYPE_COUNTS["arson"])
+    page.page.wait_for_timeout(300)
+    assert "type=arson" in page.page.url and "gunfire" not in page.page.url
+    assert "Gunfire" not in chips(page, "Incident type")
+
+
+@pytest.fixture
+def desktop(browser) -> Page:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    p = Page(context.new_page())
+    p.page.on("pageerror", lambda e: p.errors.append(str(e)))
+    yield p
+    context.close()
+
+
+def test_the_first_click_on_a_marker_opens_its_popup_without_scrolling(
+    desktop: Page, server: Server,
+) -> None:
+    open_app(desktop, server)
+    frame = map_frame(desktop)
+    map_incidents(desktop)
+    scroller = desktop.page.get_by_test_id("stMain")
+    before = scroller.evaluate("e => e.scrollTop")
+    marker = frame.locator(".inc-icon").first
+    box = marker.bounding_box()
+    desktop.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    frame.locator(".leaflet-popup-content").wait_for(timeout=5000)
+    assert scroller.evaluate("e => e.scrollTop") == before
+    assert desktop.page.evaluate("window.scrollY") == 0
