@@ -146,7 +146,8 @@ def test_csv_has_every_field_joined_sources_and_is_spreadsheet_safe(
 ) -> None:
     at = app({"prison": ["cp-valence", "ma-valenciennes"]})
     assert shown(at) == 2
-    rows = {r["incident_id"]: r for r in csv_rows(downloads["incidents_cp-valence_ma-valenciennes.csv"])}
+    data = downloads["incidents_cp-valence_ma-valenciennes.csv"]  # named after its filter
+    rows = {r["incident_id"]: r for r in csv_rows(data)}
     assert set(rows) == {"t004", "t012"}
     assert rows["t004"]["sources"] == f"Blog {XSS} (2025-04-16)"
     assert rows["t004"]["source_urls"] == "javascript:alert(1)"

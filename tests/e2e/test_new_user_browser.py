@@ -5,12 +5,14 @@ a phone's viewport, the uploader's own checks)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from e2e.conftest import Page, Server
 from e2e.sample_store import TYPE_COUNTS
 from e2e.test_dashboard_browser import (
+    MAP_FRAME,
     TIMEOUT_MS,
     choose_type,
     map_frame,
@@ -77,11 +79,12 @@ def desktop(browser) -> Page:
 
 
 def test_the_first_click_on_a_marker_opens_its_popup_without_scrolling(
-    desktop: Page, server: Server,
+    desktop: Page, server: Server, artifacts: Path,
 ) -> None:
     open_app(desktop, server)
     frame = map_frame(desktop)
     map_incidents(desktop)
+    desktop.page.screenshot(path=str(artifacts / "desktop.png"))
     scroller = desktop.page.get_by_test_id("stMain")
     before = scroller.evaluate("e => e.scrollTop")
     marker = frame.locator(".inc-icon").first
@@ -90,3 +93,68 @@ def test_the_first_click_on_a_marker_opens_its_popup_without_scrolling(
     frame.locator(".leaflet-popup-content").wait_for(timeout=5000)
     assert scroller.evaluate("e => e.scrollTop") == before
     assert desktop.page.evaluate("window.scrollY") == 0
+    desktop.page.wait_for_timeout(400)
+    desktop.page.screenshot(path=str(artifacts / "desktop-popup.png"))
+
+
+@pytest.fixture
+def phone(browser) -> Page:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, device_scale_factor=2)
+    p = Page(context.new_page())
+    p.page.on("pageerror", lambda e: p.errors.append(str(e)))
+    yield p
+    context.close()
+
+
+def test_on_a_phone_the_map_fits_the_popup_fits_and_the_legend_folds(
+    phone: Page, server: Server, artifacts: Path,
+) -> None:
+    open_app(phone, server)
+    frame = map_frame(phone)
+    map_incidents(phone)
+    box = phone.page.locator(MAP_FRAME).bounding_box()
+    assert box["y"] < 844 - 200, "the map starts within the first screen"
+    assert phone.page.get_by_text("tap » at the top left").is_visible()
+    phone.page.screenshot(path=str(artifacts / "phone.png"))  # the first screen
+    legend = frame.locator("details.map-legend")
+    assert legend.get_attribute("open") is None, "folded on a phone"
+    legend.locator("summary").click()
+    assert legend.get_attribute("open") is not None
+    legend.locator("summary").click()
+    box = phone.page.locator(MAP_FRAME).bounding_box()  # the click may have scrolled
+    frame.locator(".inc-icon").first.tap()
+    content = frame.locator(".leaflet-popup")
+    content.wait_for(timeout=TIMEOUT_MS)
+    phone.page.wait_for_timeout(400)  # the popup's pan into view
+    pop = content.bounding_box()
+    assert pop["width"] <= box["width"] - 20
+    assert pop["x"] >= box["x"] and pop["x"] + pop["width"] <= box["x"] + box["width"]
+    assert pop["y"] >= box["y"] and pop["y"] + pop["height"] <= box["y"] + box["height"]
+    assert not frame.locator(".leaflet-control-zoom").is_visible(), "no button on the popup"
+    phone.page.screenshot(path=str(artifacts / "phone-popup.png"))
+    assert not phone.errors
+
+
+def test_nothing_matching_says_so_and_offers_to_reset(page: Page, server: Server) -> None:
+    open_app(page, server, "?type=riot&department=Var")
+    wait_metric(page, 0)
+    note = page.page.get_by_text("No incident matches these filters.")
+    note.wait_for(timeout=TIMEOUT_MS)
+    frame = map_frame(page)
+    legend = frame.locator(".map-legend")
+    assert "No incident in this view" in legend.inner_text()
+    assert "Gunfire" not in legend.inner_text(), "not every type listed"
+    page.page.get_by_role("button", name="Show all incidents").click()
+    wait_metric(page, TOTAL)
+    assert "type=" not in page.page.url
+    assert not note.is_visible()
+
+
+def test_the_type_counts_say_what_they_count(page: Page, server: Server) -> None:
+    open_app(page, server)
+    frame = map_frame(page)
+    assert "by main type" in frame.locator(".map-legend").inner_text()
+    box = page.page.get_by_test_id("stMultiSelect").filter(has_text="Incident type")
+    box.get_by_test_id("stTooltipIcon").hover()
+    page.page.get_by_text("among theirs").wait_for(timeout=TIMEOUT_MS)
