@@ -418,8 +418,12 @@ def add_article(db: Path, t: Texts) -> None:
     before = store.count()
     bar = out.progress(0.0, text=md(t("upload_extracting", name=upload.name)))
 
+    found = [0]  # incidents extracted from this article ("2 incidents", Progress.message)
+
     def progress(p: Progress) -> None:
         bar.progress(p.done / max(p.total, 1), text=md(f"{upload.name}: {p.message}"))
+        if p.status == "extracted" and (m := re.match(r"(\d+) incident", p.message)):
+            found[0] = int(m.group(1))
 
     try:
         report = store.ingest([path], progress=progress)
@@ -435,8 +439,10 @@ def add_article(db: Path, t: Texts) -> None:
         reason = report.skipped[0][1]
         out.info(md(t("upload_unchanged", name=upload.name) if reason == "unchanged"
                     else t("upload_skipped", name=upload.name, reason=reason)))
-    elif new <= 0:
+    elif not found[0]:
         out.warning(md(t("upload_added_none", name=upload.name)))
+    elif new <= 0:  # every incident merged with one already known
+        out.info(md(t("upload_merged", name=upload.name, found=t.count(found[0]))))
     else:
         out.success(md(t("upload_added", name=upload.name, new=t.count(new),
                          total=t.count(report.incidents))))

@@ -71,6 +71,8 @@ TEXTS: dict[str, str] = {
     "upload_added": "Added {name}: {new}. The store now holds {total}.",
     "upload_added_none": "{name} was read, but no incident was found in it: nothing "
                          "was added to the map.",
+    "upload_merged": "{name}: {found} found, each already known from another report "
+                     "(its sources now include this article).",
     "upload_skipped": "{name}: {reason}",
     "upload_unchanged": "{name} is already in the store: nothing changed.",
     "size_mb": "{mb} MB",

@@ -76,6 +76,8 @@ TEXTS: dict[str, str] = {
     "upload_added": "{name} ajouté : {new}. La base en compte maintenant {total}.",
     "upload_added_none": "{name} a été lu, mais aucun incident n’y a été trouvé : rien "
                          "n’a été ajouté à la carte.",
+    "upload_merged": "{name} : {found} trouvé(s), chacun déjà connu par un autre article "
+                     "(ses sources comprennent maintenant celui-ci).",
     "upload_skipped": "{name} : {reason}",
     "upload_unchanged": "{name} est déjà dans la base : rien n’a changé.",
     "size_mb": "{mb} Mo",

@@ -5,25 +5,30 @@ a phone's viewport, the uploader's own checks)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from e2e.conftest import Page, Server
-from e2e.sample_store import TYPE_COUNTS
+from e2e.conftest import ROOT, Page, Server, chromium_path, run_dashboard
+from e2e.sample_store import TYPE_COUNTS, make_store
 from e2e.test_dashboard_browser import (
     MAP_FRAME,
     TIMEOUT_MS,
     choose_type,
     map_frame,
     map_incidents,
+    metric,
     open_app,
     wait_metric,
 )
+from geo.store import Store
 
 pytestmark = pytest.mark.browser
 
 TOTAL = 14
+SEED = ROOT / "seeds" / "004_3bca5d6d07408c2f.txt"
 
 
 def idle(p: Page) -> None:
@@ -158,3 +163,77 @@ def test_the_type_counts_say_what_they_count(page: Page, server: Server) -> None
     box = page.page.get_by_test_id("stMultiSelect").filter(has_text="Incident type")
     box.get_by_test_id("stTooltipIcon").hover()
     page.page.get_by_text("among theirs").wait_for(timeout=TIMEOUT_MS)
+
+
+# --- uploads: on a server of their own (they change its store) ------------------------
+
+
+@pytest.fixture(scope="module")
+def upload_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    chromium_path()
+    tmp = tmp_path_factory.mktemp("uploads")
+    with run_dashboard(make_store(tmp / "incidents.sqlite"), tmp) as running:
+        yield running
+
+
+def send(p: Page, name: str, data: bytes, mime: str = "text/plain") -> Any:
+    """Open "Add an article", choose a file, submit; return the section."""
+    box = p.page.get_by_test_id("stExpander").filter(has_text="Add an article")
+    if not box.get_by_test_id("stFileUploader").count():
+        box.locator("summary").click()
+        box.get_by_test_id("stFileUploader").wait_for(timeout=TIMEOUT_MS)
+    box.locator('input[type="file"]').set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": data}])
+    box.get_by_test_id("stFileChipName").wait_for(timeout=TIMEOUT_MS)
+    box.get_by_test_id("stFileChipIconSpinner").wait_for(state="detached", timeout=TIMEOUT_MS)
+    assert box.get_by_test_id("stFileChipIconError").count() == 0, "the uploader let it in"
+    box.get_by_role("button", name="Extract and add").click()
+    idle(p)
+    return box
+
+
+@pytest.mark.parametrize(("name", "size", "message"), [
+    ("report.pdf", 2000, "“report.pdf” is not an article file: use .txt, .html, .htm or .md."),
+    ("huge.txt", 6 * 1024 * 1024, "“huge.txt” is 6 MB; the limit is 5 MB."),
+])
+def test_a_bad_upload_says_what_is_wrong_next_to_the_button(
+    page: Page, upload_server: Server, name: str, size: int, message: str,
+) -> None:
+    open_app(page, upload_server)
+    box = send(page, name, b"x" * size)
+    error = box.get_by_test_id("stAlertContentError")
+    error.wait_for(timeout=TIMEOUT_MS)
+    assert message in error.inner_text()
+    assert "Choose a file" not in box.inner_text()
+    button = box.get_by_role("button", name="Extract and add").bounding_box()
+    shown = error.bounding_box()
+    assert 0 < shown["y"] - button["y"] < 200, "right under the button"
+
+
+def test_an_article_without_incident_is_not_reported_as_added(
+    page: Page, upload_server: Server,
+) -> None:
+    open_app(page, upload_server)
+    before = metric(page)
+    box = send(page, "weather.txt", b"Demain, il fera beau sur la Bretagne.\n")
+    warning = box.get_by_test_id("stAlertContentWarning")
+    warning.wait_for(timeout=TIMEOUT_MS)
+    assert "no incident was found" in warning.inner_text()
+    assert box.get_by_test_id("stAlertContentSuccess").count() == 0
+    assert metric(page) == before
+
+
+def test_an_upload_without_source_is_credited_to_its_file_name(
+    page: Page, upload_server: Server,
+) -> None:
+    open_app(page, upload_server)
+    before = metric(page)
+    box = send(page, "convoy report.txt", SEED.read_bytes())
+    success = box.get_by_test_id("stAlertContentSuccess")
+    success.wait_for(timeout=TIMEOUT_MS)
+    assert "Added convoy report.txt: 2 incidents." in success.inner_text()
+    wait_metric(page, before + 2)
+    with Store(upload_server.db) as store:
+        sources = {s.source for i in store.query() for s in i.sources}
+    assert "convoy report" in sources
+    assert not any(re.search(r"_[0-9a-f]{12}$", s) for s in sources), sources
