@@ -56,7 +56,8 @@
 
   function navLink(params, label) {
     // Built from encoded parameters: nothing in href can close the attribute.
-    return '<a data-geo-nav href="' + pageHref(params).replace(/"/g, "%22") + '">'
+    return '<a data-geo-nav target="_top" href="'
+      + pageHref(params).replace(/"/g, "%22") + '">'
       + label + "</a>";
   }
 
@@ -72,6 +73,22 @@
     if (!prisonId) { return ""; }
     return '<div class="inc-actions">' + navLink({prison: unescapeHtml(prisonId)}, W.show)
       + "</div>";
+  }
+
+  /** Open `href` in the page. The map's frame is sandboxed without top navigation,
+   * but shares the page's origin: a link made in the page's own document and
+   * clicked there navigates as the page's. Else a new tab (allow-popups). */
+  function go(href) {
+    try {
+      var doc = window.top.document, link = doc.createElement("a");
+      link.href = href;
+      link.style.display = "none";
+      doc.body.appendChild(link);
+      link.click();
+      link.remove();
+    } catch (err) {
+      window.open(href, "_blank", "noopener");
+    }
   }
 
   function state(map) { return map._geoUi || (map._geoUi = {}); }
@@ -163,14 +180,15 @@
     // A popup on a phone: the zoom buttons, layer switch and legend step aside.
     map.on("popupopen", function () { box.classList.add("geo-popup-open"); });
     map.on("popupclose", function () { box.classList.remove("geo-popup-open"); });
-    // Links marked data-geo-nav open in the page itself, not in the map's frame.
+    // Links marked data-geo-nav open in the page itself, not in the map's frame. In
+    // the capture phase: popups stop clicks from bubbling up to the map.
     box.addEventListener("click", function (e) {
       var a = e.target.closest && e.target.closest("a[data-geo-nav]");
       if (!a) { return; }
       e.preventDefault();
-      var loc = pageLocation();
-      if (loc) { loc.href = a.href; } else { window.open(a.href, "_blank", "noopener"); }
-    });
+      e.stopPropagation();
+      go(a.href);
+    }, true);
     // The legend folds; on a phone it starts folded.
     var legend = box.querySelector("details.map-legend");
     if (legend && narrow(map)) { legend.open = false; }

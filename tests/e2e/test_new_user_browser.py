@@ -36,6 +36,21 @@ def idle(p: Page) -> None:
         timeout=TIMEOUT_MS)
 
 
+def open_in(p: Page, server: Server, query: str = "", shown: str = "Incidents affichés") -> None:
+    """`open_app` for a page in another language (its metric has another label)."""
+    p.page.goto(server.url + "/" + query, timeout=TIMEOUT_MS)
+    metric(p, shown)
+    map_frame(p).locator(".leaflet-container[data-incidents]").wait_for(timeout=TIMEOUT_MS)
+
+
+ZOOM_JS = ("el => { for (const k in window) { const v = window[k];"
+           " if (v && v._container === el && v.getZoom) return v.getZoom(); } return null; }")
+
+
+def map_zoom(p: Page) -> float:
+    return map_frame(p).locator(".leaflet-container").evaluate(ZOOM_JS)
+
+
 def chips(p: Page, label: str) -> str:
     return p.page.get_by_test_id("stMultiSelect").filter(has_text=label).inner_text()
 
@@ -237,3 +252,124 @@ def test_an_upload_without_source_is_credited_to_its_file_name(
         sources = {s.source for i in store.query() for s in i.sources}
     assert "convoy report" in sources
     assert not any(re.search(r"_[0-9a-f]{12}$", s) for s in sources), sources
+
+
+# --- French and English ----------------------------------------------------------------
+
+
+@pytest.fixture
+def french(browser) -> Iterator[Page]:
+    """A browser that asks for French (Accept-Language: fr-FR)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-FR")
+    p = Page(context.new_page())
+    p.page.on("pageerror", lambda e: p.errors.append(str(e)))
+    yield p
+    context.close()
+
+
+def test_a_french_browser_gets_french_and_can_switch_to_english(
+    french: Page, server: Server, artifacts: Path,
+) -> None:
+    open_in(french, server)
+    frame = map_frame(french)
+    french.page.get_by_text("Attaques contre les prisons").first.wait_for(timeout=TIMEOUT_MS)
+    assert metric(french, "Incidents affichés") == TOTAL
+    legend = frame.locator(".map-legend").inner_text()
+    assert "Incidents par type principal" in legend and "Tirs" in legend
+    assert "Gunfire" not in legend
+    assert french.page.get_by_role("button", name="Réinitialiser les filtres").is_visible()
+    frame.locator(".geo-recent li").first.click()
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=TIMEOUT_MS)
+    assert "Lieu :" in popup.inner_text() or "Lieu:" in popup.inner_text()
+    assert "jour exact" in popup.inner_text()
+    french.page.wait_for_timeout(400)
+    french.page.screenshot(path=str(artifacts / "desktop-fr.png"))
+    french.page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
+    french.page.get_by_text("Attacks on French prisons").first.wait_for(timeout=TIMEOUT_MS)
+    french.page.wait_for_function("location.search.includes('lang=en')", timeout=TIMEOUT_MS)
+    assert "by main type" in map_frame(french).locator(".map-legend").inner_text()
+    assert not french.errors
+
+
+def test_lang_in_the_url_wins_over_the_browser(page: Page, server: Server) -> None:
+    open_in(page, server, "?lang=fr&type=arson")
+    wait_metric(page, TYPE_COUNTS["arson"], "Incidents affichés")
+    assert "Incendie" in chips(page, "Type d’incident")
+
+
+# --- links, the list beside the map, the prison popup, the view ----------------------
+
+
+def test_a_link_to_one_incident_opens_the_page_on_its_popup(page: Page, server: Server) -> None:
+    open_app(page, server, "?incident=t004")
+    popup = map_frame(page).locator(".leaflet-popup-content")
+    popup.wait_for(timeout=TIMEOUT_MS)
+    assert "t004" in popup.inner_text() and "Valence" in popup.inner_text()
+    link = popup.get_by_role("link", name="Link to this incident")
+    assert link.get_attribute("href").endswith("?incident=t004")
+
+
+def test_the_list_beside_the_map_opens_an_incident(page: Page, server: Server) -> None:
+    open_app(page, server)
+    frame = map_frame(page)
+    items = frame.locator(".geo-recent li")
+    items.first.wait_for(timeout=TIMEOUT_MS)
+    assert 0 < items.count() <= 12
+    first = items.first.inner_text()
+    assert "2025-04-16" in first and "Gunfire" in first and "Nîmes" in first
+    assert "Le Parisien" in first
+    items.first.click()
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=TIMEOUT_MS)
+    assert "t006" in popup.inner_text()
+
+
+def test_a_prison_popup_shows_that_prisons_incidents(page: Page, server: Server) -> None:
+    open_app(page, server)
+    frame = map_frame(page)
+    # Incident markers sit on top of their prison's: a click on the prison's own icon.
+    frame.locator(".prison-icon.prison-hit").first.dispatch_event("click")
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=TIMEOUT_MS)
+    popup.get_by_role("link", name="Show this prison’s incidents").click()
+    page.page.wait_for_url(re.compile(r"prison="), timeout=TIMEOUT_MS)
+    metric(page)
+    shown = metric(page)
+    assert 1 <= shown < TOTAL
+    prison = page.page.get_by_test_id("stMultiSelect").filter(has_text="Prison")
+    assert prison.get_by_role("button").count() or prison.inner_text().count("\n") > 1
+
+
+def test_the_view_goes_into_the_url_and_a_shared_view_opens_there(
+    page: Page, server: Server,
+) -> None:
+    open_app(page, server)
+    start = map_zoom(page)
+    frame_el = page.page.locator(MAP_FRAME)
+    box = frame_el.bounding_box()
+    x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5
+    page.page.mouse.dblclick(x, y)  # zooms in by one
+    page.page.wait_for_function("location.search.includes('view=')", timeout=TIMEOUT_MS)
+    page.page.wait_for_timeout(600)  # the zoom animation's end writes the last view
+    view = re.search(r"view=([^&]+)", page.page.url).group(1)
+    zoom = float(view.split("%2C")[-1] if "%2C" in view else view.split(",")[-1])
+    assert zoom > start
+    choose_type(page, "Arson")  # a rerun keeps the view in the URL
+    wait_metric(page, TYPE_COUNTS["arson"])
+    page.page.wait_for_timeout(300)
+    assert "view=" in page.page.url and "type=arson" in page.page.url
+    shared = page.page.url
+    page.page.goto(shared, timeout=TIMEOUT_MS)
+    metric(page)
+    frame = map_frame(page)
+    frame.locator(".leaflet-container[data-incidents]").wait_for(timeout=TIMEOUT_MS)
+    assert frame.locator(".leaflet-container").evaluate(ZOOM_JS) == pytest.approx(zoom)
+
+
+def test_downloads_are_named_after_what_they_hold(page: Page, server: Server) -> None:
+    open_app(page, server, "?type=gunfire&from=2025-04-01&to=2025-04-30")
+    wait_metric(page, 4)
+    with page.page.expect_download(timeout=TIMEOUT_MS) as info:
+        page.page.get_by_role("button", name="Download CSV").click()
+    assert info.value.suggested_filename == "incidents_gunfire_2025-04-01_2025-04-30.csv"
