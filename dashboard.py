@@ -290,16 +290,20 @@ def sidebar_filters(facets: Facets, t: Texts) -> Filters:
             date_from = chosen[0]
     type_labels = {k: t.type_label(k) for k in INCIDENT_TYPES}
     types = sb.multiselect(
-        t("incident_type"), list(INCIDENT_TYPES), key=K_TYPES, help=t("type_help"),
+        t("incident_type"), list(INCIDENT_TYPES), placeholder=t("choose"), key=K_TYPES,
+        help=t("type_help"),
         format_func=lambda k: f"{type_labels.get(k, k)} ({facets.types.get(k, 0)})",
     )
-    sources = sb.multiselect(t("source"), options(facets.sources, K_SOURCES), key=K_SOURCES)
+    sources = sb.multiselect(t("source"), options(facets.sources, K_SOURCES),
+                             placeholder=t("choose"), key=K_SOURCES)
     departments = sb.multiselect(
-        t("department"), options(facets.departments, K_DEPTS), key=K_DEPTS,
+        t("department"), options(facets.departments, K_DEPTS), placeholder=t("choose"),
+        key=K_DEPTS,
     )
     names = facets.prisons | {p.id: p.name for p in get_prisons()}
     prisons = sb.multiselect(
-        t("prison"), options(facets.prisons, K_PRISONS), key=K_PRISONS,
+        t("prison"), options(facets.prisons, K_PRISONS), placeholder=t("choose"),
+        key=K_PRISONS,
         format_func=lambda pid: names.get(pid, pid),
     )
     text = sb.text_input(t("search"), key=K_TEXT, placeholder=t("search_placeholder"))
@@ -548,7 +552,7 @@ def main() -> None:
         key="incident_map", height=560, use_container_width=True, returned_objects=[],
     )
     stem = file_stem(filters)
-    d1, d2, _ = st.columns([1, 1, 3])
+    d1, d2, _ = st.columns([1, 1, 1.6])
     d1.download_button(
         t("download_csv"), download_data(str(db), stamp, state, "csv", len(frame)),
         file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",

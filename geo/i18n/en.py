@@ -27,6 +27,7 @@ TEXTS: dict[str, str] = {
     "type_help": "The number is how many incidents of the store have this type among "
                  "theirs (an incident can have several). The legend counts incidents "
                  "by their main type, as their icons show.",
+    "choose": "Choose…",
     "source": "Source",
     "department": "Department",
     "prison": "Prison",

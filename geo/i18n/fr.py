@@ -28,6 +28,7 @@ TEXTS: dict[str, str] = {
     "type_help": "Le nombre indique combien d’incidents de la base ont ce type parmi les "
                  "leurs (un incident peut en avoir plusieurs). La légende compte les "
                  "incidents selon leur type principal, celui de leur icône.",
+    "choose": "Choisir…",
     "source": "Source",
     "department": "Département",
     "prison": "Établissement",
