@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,13 +90,23 @@ def test_reset_clears_every_widget_and_the_url(page: Page, server: Server) -> No
     assert "Gunfire" not in chips(page, "Incident type")
 
 
-@pytest.fixture
-def desktop(browser) -> Page:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
+@contextmanager
+def browsing(browser: Any, **options: Any) -> Iterator[Page]:
+    """A page in a fresh browser context with these options, its errors recorded."""
+    context = browser.new_context(**options)
     p = Page(context.new_page())
     p.page.on("pageerror", lambda e: p.errors.append(str(e)))
-    yield p
-    context.close()
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def desktop(browser: Any) -> Iterator[Page]:
+    """The new user's desktop: 1440x900."""
+    with browsing(browser, viewport={"width": 1440, "height": 900}) as p:
+        yield p
 
 
 def test_the_first_click_on_a_marker_opens_its_popup_without_scrolling(
@@ -118,13 +129,11 @@ def test_the_first_click_on_a_marker_opens_its_popup_without_scrolling(
 
 
 @pytest.fixture
-def phone(browser) -> Page:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)
-    p = Page(context.new_page())
-    p.page.on("pageerror", lambda e: p.errors.append(str(e)))
-    yield p
-    context.close()
+def phone(browser: Any) -> Iterator[Page]:
+    """The new user's phone: 390x844, touch."""
+    with browsing(browser, viewport={"width": 390, "height": 844}, is_mobile=True,
+                  has_touch=True, device_scale_factor=2) as p:
+        yield p
 
 
 def test_on_a_phone_the_map_fits_the_popup_fits_and_the_legend_folds(
@@ -258,13 +267,10 @@ def test_an_upload_without_source_is_credited_to_its_file_name(
 
 
 @pytest.fixture
-def french(browser) -> Iterator[Page]:
+def french(browser: Any) -> Iterator[Page]:
     """A browser that asks for French (Accept-Language: fr-FR)."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-FR")
-    p = Page(context.new_page())
-    p.page.on("pageerror", lambda e: p.errors.append(str(e)))
-    yield p
-    context.close()
+    with browsing(browser, viewport={"width": 1440, "height": 900}, locale="fr-FR") as p:
+        yield p
 
 
 def test_a_french_browser_gets_french_and_can_switch_to_english(
