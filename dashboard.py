@@ -237,7 +237,11 @@ def page_lang() -> str:
 
 
 def lang_chosen() -> None:
+    """The language switch: kept in the URL from now on; the chosen types are set again
+    so the browser redraws their chips in the new language (a widget keeps the labels
+    it was given otherwise)."""
     st.session_state["_lang_in_url"] = True
+    st.session_state[K_TYPES] = list(st.session_state.get(K_TYPES) or [])
 
 
 def reset_filters() -> None:

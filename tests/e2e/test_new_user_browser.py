@@ -276,10 +276,11 @@ def french(browser: Any) -> Iterator[Page]:
 def test_a_french_browser_gets_french_and_can_switch_to_english(
     french: Page, server: Server, artifacts: Path,
 ) -> None:
-    open_in(french, server)
+    open_in(french, server, "?type=gunfire")
     frame = map_frame(french)
     french.page.get_by_text("Attaques contre les prisons").first.wait_for(timeout=TIMEOUT_MS)
-    assert metric(french, "Incidents affichés") == TOTAL
+    assert metric(french, "Incidents affichés") == TYPE_COUNTS["gunfire"]
+    assert "Tirs" in chips(french, "Type d’incident")
     legend = frame.locator(".map-legend").inner_text()
     assert "Incidents par type principal" in legend and "Tirs" in legend
     assert "Gunfire" not in legend
@@ -295,6 +296,8 @@ def test_a_french_browser_gets_french_and_can_switch_to_english(
     french.page.get_by_text("Attacks on French prisons").first.wait_for(timeout=TIMEOUT_MS)
     french.page.wait_for_function("location.search.includes('lang=en')", timeout=TIMEOUT_MS)
     assert "by main type" in map_frame(french).locator(".map-legend").inner_text()
+    assert metric(french) == TYPE_COUNTS["gunfire"], "the filters stay"
+    assert "Gunfire" in chips(french, "Incident type")
     assert not french.errors
 
 
