@@ -27,8 +27,9 @@
   function popupOptions(map) {
     var width = map.getSize().x;
     var max = Math.max(160, Math.min(380, width - 48));
-    return {maxWidth: max, minWidth: Math.min(240, max), autoPanPadding: [12, 12],
-            keepInView: true};
+    // No keepInView: the grid redraws its markers after each move, and a popup
+    // kept in view of a removed marker would follow a map it no longer has.
+    return {maxWidth: max, minWidth: Math.min(240, max), autoPanPadding: [12, 12]};
   }
 
   /** The page's own URL (the map is in a same-origin iframe), or null. */
