@@ -159,6 +159,11 @@ def readable(rows: pd.DataFrame, t: Texts, columns: list[str]) -> pd.DataFrame:
                  in {"string", "str"}]
     for col in text_cols:
         out[col] = out[col].astype("object").where(out[col].notna(), "")
+    # Unknown counts and radii: a blank, not "None" (numbers with gaps become text;
+    # at most TABLE_LIMIT rows).
+    for col in ("killed", "injured", "radius_km", "n_sources"):
+        if col in out and out[col].isna().any():
+            out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:g}")
     return out.rename(columns={c: t(f"col.{c}") for c in out.columns})
 
 

@@ -330,3 +330,18 @@ def test_an_empty_store_gives_an_empty_dashboard_not_an_error(
     assert shown(at) == 0
     assert any("No dated incident" in i.value for i in at.info)
     assert csv_rows(downloads["incidents.csv"]) == []
+
+
+def test_the_table_speaks_the_readers_language(store: Path) -> None:
+    """Labelled columns, dates first and the id last, names for types and prisons, and
+    blanks (not "None") where the text says nothing (issue 16)."""
+    at = app()
+    shown_table = max((d.value for d in at.dataframe), key=lambda f: len(f.columns))
+    assert shown_table.columns[0] == "Date" and shown_table.columns[-1] == "Incident id"
+    row = shown_table.set_index("Incident id").loc["t004"]
+    assert row["Types"] == "Gunfire" and row["Prison"] == "Centre pénitentiaire de Valence"
+    assert row["Killed"] == "" and row["Commune"] == "Valence"
+    assert row["Location precision"] == "facility"
+    french = app({"lang": "fr"})
+    assert any("Identifiant" in d.value.columns and "Tués" in d.value.columns
+               for d in french.dataframe)
