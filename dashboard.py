@@ -32,8 +32,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import assets, config, export, mapview
+from geo import assets, config, export, i18n, mapview
+from geo.articles import max_article_bytes
 from geo.errors import GeoError
+from geo.i18n import Texts
 from geo.model import INCIDENT_TYPES
 from geo.prisons import load_prisons
 from geo.store import Facets, Filters, Progress, Store
@@ -56,6 +58,18 @@ K_DATES, K_TYPES, K_SOURCES, K_DEPTS, K_PRISONS, K_TEXT = (
     "f_dates", "f_types", "f_sources", "f_departments", "f_prisons", "f_text",
 )
 FILTER_KEYS = (K_DATES, K_TYPES, K_SOURCES, K_DEPTS, K_PRISONS, K_TEXT)
+#: The language switch, and URL parameters that are not filters: the language, the
+#: map's view ("lat,lon,zoom", written by the map's script) and one incident to show.
+K_LANG = "ui_lang"
+P_LANG, P_VIEW, P_INCIDENT = "lang", "view", "incident"
+#: Table columns in reading order (the CSV keeps `export.COLUMN_NAMES`, its keys).
+TABLE_ORDER = ["event_date", "types", "place", "department", "prison_id", "killed",
+               "injured", "sources", "geo_precision", "date_precision", "evidence",
+               "source_titles", "source_urls", "commune", "region", "insee", "lat", "lon",
+               "radius_km", "target", "n_sources", "first_reported", "primary_type",
+               "confidence", "status", "article", "incident_id"]
+#: The style sheet of the page around the map (phone layout, the hint).
+PAGE_CSS = Path(__file__).resolve().parent / "geo" / "web" / "page.css"
 #: Keys of the collapsible sections (open or not, per visitor).
 K_ADD, K_OFF_MAP, K_CHART, K_TABLE = "x_add", "x_off_map", "x_chart", "x_table"
 
@@ -109,9 +123,48 @@ def get_chart(db: str, stamp: str, state: str) -> pd.DataFrame:
     return timeline(get_view(db, stamp, state).frame)
 
 
-@st.cache_data(show_spinner="Drawing the map…", max_entries=16)
-def get_map_data(db: str, stamp: str, state: str) -> mapview.MapData:
-    return mapview.map_data(get_view(db, stamp, state).frame, get_prisons())
+@st.cache_data(show_spinner=False, max_entries=16)
+def get_map_data(db: str, stamp: str, state: str, lang: str = "en") -> mapview.MapData:
+    return mapview.map_data(get_view(db, stamp, state).frame, get_prisons(), lang=lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def get_table(db: str, stamp: str, state: str, lang: str) -> pd.DataFrame:
+    """The table's rows as a reader sees them: labelled columns in reading order,
+    type and prison names, blanks for unknowns (read-only, shared like `get_view`).
+    Only the TABLE_LIMIT rows shown are relabelled."""
+    t = Texts(lang)
+    rows = get_view(db, stamp, state).frame.head(TABLE_LIMIT)
+    return readable(rows, t, TABLE_ORDER)
+
+
+def readable(rows: pd.DataFrame, t: Texts, columns: list[str]) -> pd.DataFrame:
+    """`rows` with `columns` relabelled for people: names for types and prisons,
+    blanks for unknowns, column headers from the catalogue."""
+    out = rows[[c for c in columns if c in rows.columns]].copy()
+    names = {p.id: p.name for p in get_prisons()}
+    for col in ("types", "primary_type"):
+        if col in out:
+            out[col] = out[col].astype("object").map(
+                lambda v: ", ".join(t.type_label(x) for x in str(v).split(export.TYPE_SEP))
+                if isinstance(v, str) and v else "")
+    if "prison_id" in out:
+        out["prison_id"] = out["prison_id"].astype("object").map(
+            lambda v: names.get(v, v) if isinstance(v, str) else "")
+    for col in ("geo_precision", "date_precision"):
+        if col in out:
+            out[col] = out[col].astype("object").map(
+                lambda v: t.texts.get(f"prec.{v}", v) if isinstance(v, str) else "")
+    text_cols = [c for c in out.columns if out[c].dtype == object or str(out[c].dtype)
+                 in {"string", "str"}]
+    for col in text_cols:
+        out[col] = out[col].astype("object").where(out[col].notna(), "")
+    # Unknown counts and radii: a blank, not "None" (numbers with gaps become text;
+    # at most TABLE_LIMIT rows).
+    for col in ("killed", "injured", "radius_km", "n_sources"):
+        if col in out and out[col].isna().any():
+            out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:g}")
+    return out.rename(columns={c: t(f"col.{c}") for c in out.columns})
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -153,7 +206,10 @@ def init_widgets_from_url(facets: Facets) -> None:
     """On a session's first run, set the widgets from the URL (a shared view)."""
     if st.session_state.get("_from_url"):
         return
-    f = Filters.from_query_params(url_params())
+    params = url_params()
+    st.session_state["_view0"] = parse_view((params.get(P_VIEW) or [None])[-1])
+    st.session_state["_focus0"] = (params.get(P_INCIDENT) or [None])[-1]
+    f = Filters.from_query_params(params)
     lo, hi = facets.date_min, facets.date_max
     if f.date_from or f.date_to:
         st.session_state[K_DATES] = (f.date_from or lo or f.date_to, f.date_to or hi or f.date_from)
@@ -165,10 +221,52 @@ def init_widgets_from_url(facets: Facets) -> None:
     st.session_state["_from_url"] = True
 
 
+def parse_view(text: str | None) -> tuple[float, float, float] | None:
+    """"lat,lon,zoom" from the URL, or None when it is not one (users edit URLs)."""
+    try:
+        lat, lon, zoom = (float(x) for x in str(text).split(","))
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 3 <= zoom <= 18):
+        return None
+    return lat, lon, zoom
+
+
+def page_lang() -> str:
+    """The reader's language: the switch, else the URL's `lang`, else the browser's."""
+    if K_LANG not in st.session_state:
+        url = (url_params().get(P_LANG) or [None])[-1]
+        st.session_state["_lang_in_url"] = bool(url)
+        st.session_state[K_LANG] = i18n.pick(url, st.context.headers.get("Accept-Language"))
+    return i18n.norm(st.session_state[K_LANG])
+
+
+def lang_chosen() -> None:
+    """The language switch: kept in the URL from now on; the chosen types are set again
+    so the browser redraws their chips in the new language (a widget keeps the labels
+    it was given otherwise)."""
+    st.session_state["_lang_in_url"] = True
+    st.session_state[K_TYPES] = list(st.session_state.get(K_TYPES) or [])
+
+
 def reset_filters() -> None:
-    for key in FILTER_KEYS:
-        st.session_state.pop(key, None)
+    """Every filter widget back to "everything", and the URL cleared. Values are set,
+    not deleted: a deleted key leaves the browser's widget showing its old chips
+    (same widget id), which then come back on the next change (issue 16)."""
+    st.session_state[K_TYPES] = []
+    st.session_state[K_SOURCES] = []
+    st.session_state[K_DEPTS] = []
+    st.session_state[K_PRISONS] = []
+    st.session_state[K_TEXT] = ""
+    if "_dates_all" in st.session_state:
+        st.session_state[K_DATES] = st.session_state["_dates_all"]
+    else:
+        st.session_state.pop(K_DATES, None)
+    st.session_state["_focus0"] = None
+    lang = st.query_params.get(P_LANG)
     st.query_params.clear()
+    if lang and st.session_state.get("_lang_in_url"):
+        st.query_params[P_LANG] = lang
 
 
 def options(facet_values: Any, key: str) -> list[str]:
@@ -177,9 +275,11 @@ def options(facet_values: Any, key: str) -> list[str]:
     return list(dict.fromkeys([*facet_values, *chosen]))
 
 
-def sidebar_filters(facets: Facets) -> Filters:
+def sidebar_filters(facets: Facets, t: Texts) -> Filters:
     sb = st.sidebar
-    sb.header("Filters")
+    sb.segmented_control(t("language"), i18n.LANGS, key=K_LANG, format_func=i18n.NAMES.get,
+                         on_change=lang_chosen, required=True)
+    sb.header(t("filters"))
     lo, hi = facets.date_min, facets.date_max
     date_from = date_to = None
     if lo and hi:
@@ -189,43 +289,55 @@ def sidebar_filters(facets: Facets) -> Filters:
             st.session_state[K_DATES] = (lo, hi)
         st.session_state["_dates_all"] = (lo, hi)
         chosen = sb.date_input(
-            "Date range", key=K_DATES, format="YYYY-MM-DD",
+            t("date_range"), key=K_DATES, format="YYYY-MM-DD",
             min_value=dt.date(1970, 1, 1), max_value=max(hi, dt.date.today()),
-            help="On the event date. While the whole range is selected, undated "
-                 f"incidents ({facets.undated}) are shown too.",
+            help=t("date_help", undated=facets.undated),
         )
         if isinstance(chosen, (tuple, list)) and len(chosen) == 2 and tuple(chosen) != (lo, hi):
             date_from, date_to = chosen
         elif isinstance(chosen, (tuple, list)) and len(chosen) == 1:
             date_from = chosen[0]
-    type_labels = {t: mapview.type_style(t).label for t in INCIDENT_TYPES}
+    type_labels = {k: t.type_label(k) for k in INCIDENT_TYPES}
     types = sb.multiselect(
-        "Incident type", list(INCIDENT_TYPES), key=K_TYPES,
-        format_func=lambda t: f"{type_labels.get(t, t)} ({facets.types.get(t, 0)})",
+        t("incident_type"), list(INCIDENT_TYPES), placeholder=t("choose"), key=K_TYPES,
+        help=t("type_help"),
+        format_func=lambda k: f"{type_labels.get(k, k)} ({facets.types.get(k, 0)})",
     )
-    sources = sb.multiselect("Source", options(facets.sources, K_SOURCES), key=K_SOURCES)
+    sources = sb.multiselect(t("source"), options(facets.sources, K_SOURCES),
+                             placeholder=t("choose"), key=K_SOURCES)
     departments = sb.multiselect(
-        "Department", options(facets.departments, K_DEPTS), key=K_DEPTS,
+        t("department"), options(facets.departments, K_DEPTS), placeholder=t("choose"),
+        key=K_DEPTS,
     )
     names = facets.prisons | {p.id: p.name for p in get_prisons()}
     prisons = sb.multiselect(
-        "Prison", options(facets.prisons, K_PRISONS), key=K_PRISONS,
+        t("prison"), options(facets.prisons, K_PRISONS), placeholder=t("choose"),
+        key=K_PRISONS,
         format_func=lambda pid: names.get(pid, pid),
     )
-    text = sb.text_input("Search", key=K_TEXT, placeholder="words in place, sources, evidence…")
-    sb.button("Reset filters", on_click=reset_filters, icon=":material/restart_alt:")
+    text = sb.text_input(t("search"), key=K_TEXT, placeholder=t("search_placeholder"))
+    sb.button(t("reset"), on_click=reset_filters, icon=":material/restart_alt:")
     return Filters(
         types=list(types), sources=list(sources), date_from=date_from, date_to=date_to,
         departments=list(departments), prisons=list(prisons), text=text.strip() or None,
     )
 
 
-def sync_url(filters: Filters) -> str:
-    """Write the filter state into the URL (only when it changed); return its key."""
+def sync_url(filters: Filters, lang: str) -> str:
+    """Write the filter state into the URL (only when it changed); return its key.
+    The language stays in the URL once it was there or chosen; the map's view and
+    the incident link stay as they are (the map's script writes the view)."""
     params = filters.to_query_params()
     state = canonical(params)
-    if canonical(url_params()) != state:
-        st.query_params.from_dict(params)
+    current = url_params()
+    full: dict[str, Any] = dict(params)
+    if st.session_state.get("_lang_in_url"):
+        full[P_LANG] = lang
+    for key in (P_VIEW, P_INCIDENT):
+        if current.get(key):
+            full[key] = current[key][-1]
+    if canonical(current) != canonical(full):
+        st.query_params.from_dict(full)
     return state
 
 
@@ -241,17 +353,24 @@ def md(text: object) -> str:
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
 
 
-def upload_problem(name: str, size: int) -> str | None:
-    """Why an upload is refused, or None. Streamlit checks too; this says it clearly."""
-    limit_mb = int(st.get_option("server.maxUploadSize") or 5)
+def upload_problem(name: str, size: int, t: Texts | None = None) -> str | None:
+    """Why an upload is refused, or None. The uploader accepts any file up to
+    UPLOAD_CEILING_MB so that this, not a small red icon, says what is wrong."""
+    t = t or Texts("en")
+    limit = max_article_bytes()
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in ALLOWED_UPLOADS:
-        return f"“{name}” is not an article file: use .txt, .html, .htm or .md."
-    if size > limit_mb * 1024 * 1024:
-        return f"“{name}” is {size / 1048576:.1f} MB; the limit is {limit_mb} MB."
+        return t("upload_not_article", name=name)
+    if size > limit:
+        return t("upload_too_large", name=name, size=t.size(size), limit=t.size(limit))
     if size == 0:
-        return f"“{name}” is empty."
+        return t("upload_empty", name=name)
     return None
+
+
+#: What the uploader itself lets through (MB): above the article limit, so that a
+#: too-large file reaches `upload_problem`; `server.maxUploadSize` matches it.
+UPLOAD_CEILING_MB = 50
 
 
 def safe_stem(name: str) -> str:
@@ -259,45 +378,45 @@ def safe_stem(name: str) -> str:
     return stem[:60]
 
 
-def add_article(db: Path) -> None:
-    box = section("Add an article", K_ADD, ":material/upload_file:", st.sidebar)
+def add_article(db: Path, t: Texts) -> None:
+    box = section(t("section_add"), K_ADD, ":material/upload_file:", st.sidebar)
     if not box:
         return
     with box, st.form("add_article", clear_on_submit=True):
+        # No `type=`: the uploader would refuse a .pdf with only a red icon, and the
+        # form would then say "choose a file"; `upload_problem` says what is wrong.
         upload = st.file_uploader(
-            "Article file", type=list(ALLOWED_UPLOADS),
-            help="A news article saved as .txt, .html, .htm or .md "
-                 f"(at most {st.get_option('server.maxUploadSize')} MB); or no file and "
-                 "the article's URL below: the page is fetched.",
+            t("upload_file"), max_upload_size=UPLOAD_CEILING_MB,
+            help=t("upload_help", limit=t.size(max_article_bytes())),
         )
-        title = st.text_input("Title (optional)")
-        source = st.text_input("Source (optional)", placeholder="e.g. Le Monde")
-        url = st.text_input("URL (optional)", placeholder="https://…",
-                            help="Without a file, the article page (or news feed) at "
-                                 "this URL is fetched and added.")
-        published = st.text_input("Published (optional, YYYY-MM-DD)")
-        submitted = st.form_submit_button("Extract and add")
+        title = st.text_input(t("upload_title"))
+        source = st.text_input(t("upload_source"), placeholder=t("upload_source_placeholder"))
+        url = st.text_input(t("upload_url"), placeholder="https://…", help=t("upload_url_help"))
+        published = st.text_input(t("upload_published"))
+        submitted = st.form_submit_button(t("upload_submit"))
+    # Messages go right under the button, inside the section, not at the sidebar's foot.
+    out = box.container()
     if not submitted:
         return
     if upload is None and not url.strip():
-        st.sidebar.error("Choose a file, or give the URL of an article, to add.")
+        out.error(t("upload_choose"))
         return
     data = upload.getvalue() if upload is not None else b""
-    problem = upload_problem(upload.name, len(data)) if upload is not None else None
+    problem = upload_problem(upload.name, len(data), t) if upload is not None else None
     if not problem and url.strip() and not mapview.safe_url(url.strip()):
-        problem = "The URL must start with http:// or https://."
+        problem = t("upload_bad_url")
     if not problem and published.strip():
         try:
             dt.date.fromisoformat(published.strip())
         except ValueError:
-            problem = f"“{published.strip()}” is not a date like 2025-04-15."
+            problem = t("upload_bad_date", value=published.strip())
     if problem:
-        st.sidebar.error(md(problem), icon=":material/block:")
+        out.error(md(problem), icon=":material/block:")
         return
     if upload is None:
         fields = {"title": title.strip() or None, "source": source.strip() or None,
                   "published": published.strip() or None}
-        add_from_url(db, url.strip(), {k: v for k, v in fields.items() if v} or None)
+        add_from_url(db, url.strip(), {k: v for k, v in fields.items() if v} or None, t, out)
         return
     folder = db.parent / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
@@ -305,40 +424,57 @@ def add_article(db: Path) -> None:
     ext = upload.name.rsplit(".", 1)[-1].lower()
     path = folder / f"{safe_stem(upload.name)}_{digest}.{ext}"
     path.write_bytes(data)
-    meta = {"title": title.strip() or None, "source": source.strip() or None,
+    # Without a Source, the article is credited to the name it was uploaded under,
+    # not to the stored file's hashed name.
+    meta = {"title": title.strip() or None,
+            "source": source.strip() or Path(upload.name).stem.strip() or None,
             "url": url.strip() or None, "published": published.strip() or None}
-    if any(meta.values()):
-        path.with_name(path.stem + ".meta.json").write_text(
-            json.dumps({k: v for k, v in meta.items() if v}, ensure_ascii=False), "utf-8"
-        )
-    bar = st.sidebar.progress(0.0, text=md(f"Extracting incidents from {upload.name}…"))
+    path.with_name(path.stem + ".meta.json").write_text(
+        json.dumps({k: v for k, v in meta.items() if v}, ensure_ascii=False), "utf-8"
+    )
+    store = get_store(str(db))
+    before = store.count()
+    bar = out.progress(0.0, text=md(t("upload_extracting", name=upload.name)))
+
+    found = [0]  # incidents extracted from this article ("2 incidents", Progress.message)
 
     def progress(p: Progress) -> None:
         bar.progress(p.done / max(p.total, 1), text=md(f"{upload.name}: {p.message}"))
+        if p.status == "extracted" and (m := re.match(r"(\d+) incident", p.message)):
+            found[0] = int(m.group(1))
 
     try:
-        report = get_store(str(db)).ingest([path], progress=progress)
+        report = store.ingest([path], progress=progress)
     except GeoError as exc:
-        st.sidebar.error(md(f"Could not add {upload.name}: {exc}"))
+        bar.empty()
+        out.error(md(t("upload_failed", name=upload.name, error=exc)))
         return
+    bar.empty()
+    new = report.incidents - before
     if report.failed:
-        st.sidebar.error(md(f"Could not add {upload.name}: {report.failed[0][1]}"))
+        out.error(md(t("upload_failed", name=upload.name, error=report.failed[0][1])))
     elif report.skipped:
-        st.sidebar.info(md(f"{upload.name}: {report.skipped[0][1]}"))
+        reason = report.skipped[0][1]
+        out.info(md(t("upload_unchanged", name=upload.name) if reason == "unchanged"
+                    else t("upload_skipped", name=upload.name, reason=reason)))
+    elif not found[0]:
+        out.warning(md(t("upload_added_none", name=upload.name)))
+    elif new <= 0:  # every incident merged with one already known
+        out.info(md(t("upload_merged", name=upload.name, found=t.count(found[0]))))
     else:
-        st.sidebar.success(
-            md(f"Added {upload.name}: the store now holds {report.incidents} incidents.")
-        )
+        out.success(md(t("upload_added", name=upload.name, new=t.count(new),
+                         total=t.count(report.incidents))))
     for warning in report.warnings:
-        st.sidebar.warning(md(warning))
+        out.warning(md(warning))
 
 
-def add_from_url(db: Path, url: str, overrides: dict[str, str | None] | None) -> None:
+def add_from_url(db: Path, url: str, overrides: dict[str, str | None] | None, t: Texts,
+                 out: Any) -> None:
     """Fetch an article page (or a feed's new items) into the store, as `geo ingest URL`
     does; the form's fields override what the page says."""
     from geo.web import intake
 
-    bar = st.sidebar.progress(0.0, text=md(f"Fetching {url}…"))
+    bar = out.progress(0.0, text=md(t("url_fetching", url=url)))
 
     def progress(p: Progress) -> None:
         bar.progress(p.done / max(p.total, 1), text=md(f"{p.path}: {p.message}"))
@@ -346,17 +482,19 @@ def add_from_url(db: Path, url: str, overrides: dict[str, str | None] | None) ->
     try:
         report, _ = intake.ingest(get_store(str(db)), [url], progress, overrides=overrides)
     except GeoError as exc:
-        st.sidebar.error(md(f"Could not add {url}: {exc}"))
+        bar.empty()
+        out.error(md(t("upload_failed", name=url, error=exc)))
         return
+    bar.empty()
     for where, why in report.failed:
-        st.sidebar.error(md(f"Could not add {where}: {why}"))
+        out.error(md(t("upload_failed", name=where, error=why)))
     for where, why in report.skipped:
-        st.sidebar.info(md(f"{where}: {why}"))
+        out.info(md(t("upload_skipped", name=where, reason=why)))
     if report.added or report.updated:
-        st.sidebar.success(md(f"Added {len(report.added) + len(report.updated)} article(s) "
-                              f"from {url}: the store now holds {report.incidents} incidents."))
+        out.success(md(t("url_added", n=len(report.added) + len(report.updated), url=url,
+                         total=t.count(report.incidents))))
     for warning in report.warnings:
-        st.sidebar.warning(md(warning))
+        out.warning(md(warning))
 
 
 # --- main layout -------------------------------------------------------------------
@@ -370,16 +508,23 @@ def section(label: str, key: str, icon: str, parent: Any = st) -> Any:
     return box if box.open else None
 
 
-def count(n: int, noun: str = "incident") -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
-def limit_note(rows: int) -> str:
+def limit_note(rows: int, t: Texts) -> str:
     """What a table leaves out above TABLE_LIMIT rows (empty when nothing)."""
     if rows <= TABLE_LIMIT:
         return ""
-    return (f" The table lists the {TABLE_LIMIT:,} most recent of these {rows:,} incidents; "
-            "narrow the filters to see the others, or download them all below.")
+    return t("limit_note", limit=t.number(TABLE_LIMIT), rows=t.number(rows))
+
+
+def file_stem(filters: Filters) -> str:
+    """A download's name from what it holds: incidents_gunfire_2025-04-01_2025-04-30."""
+    parts = ["incidents", *sorted(filters.types)]
+    for values in (filters.departments, filters.prisons, filters.sources):
+        parts += [safe_stem(v).lower() for v in sorted(values)[:3]]
+    if filters.date_from or filters.date_to:
+        parts += [str(filters.date_from or "start"), str(filters.date_to or "end")]
+    if filters.text:
+        parts.append(safe_stem(filters.text).lower()[:30])
+    return "_".join(p for p in parts if p)[:120]
 
 
 def timeline(frame: pd.DataFrame) -> pd.DataFrame:
@@ -399,77 +544,91 @@ def timeline(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Attacks on French prisons", page_icon="🗺️", layout="wide")
     install_assets()
     db = config.db_path().resolve()
+    lang = page_lang()
+    t = Texts(lang)
+    st.set_page_config(page_title=t("page_title"), page_icon="🗺️", layout="wide")
+    # The page's style sheet: on a phone, the map within the first screen.
+    st.html(f"<style>{PAGE_CSS.read_text('utf-8')}</style>")
     try:
         get_store(str(db))
     except GeoError as exc:
-        st.error(md(f"Cannot open the incident store: {exc}"))
+        st.error(md(t("store_error", error=exc)))
         st.stop()
     facets = get_facets(str(db), store_stamp(db))
     init_widgets_from_url(facets)
-    filters = sidebar_filters(facets)
-    state = sync_url(filters)
-    add_article(db)
+    filters = sidebar_filters(facets, t)
+    state = sync_url(filters, lang)
+    add_article(db, t)
 
     stamp = store_stamp(db)
     facets = get_facets(str(db), stamp)
     view = get_view(str(db), stamp, state)
     frame, off_map = view.frame, view.off_map
-    map_data = get_map_data(str(db), stamp, state)
+    map_data = get_map_data(str(db), stamp, state, lang)
     base = assets.static_base_url()
 
-    st.title("Attacks on French prisons, staff and convoys")
-    st.caption(
-        f"{count(facets.total)} in the store · every field traced to a quoted sentence. "
-        "Approximate places are drawn hollow with a dashed circle of uncertainty."
-    )
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Incidents shown", len(frame))
-    c2.metric("On the map", map_data.n_pinned)
-    c3.metric("Located only to a department, region or country", len(off_map))
+    st.title(t("title"))
+    st.caption(t("caption", total=t.count(facets.total)))
+    st.container(key="phone_hint").caption(t("phone_hint"))
+    with st.container(key="metrics"):
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("metric_shown"), len(frame))
+        c2.metric(t("metric_pinned"), map_data.n_pinned)
+        c3.metric(t("metric_off_map"), len(off_map))
+    if frame.empty and facets.total:
+        with st.container(key="nothing"):
+            st.info(t("nothing_matches"), icon=":material/filter_alt_off:")
+            st.button(t("nothing_matches_reset"), on_click=reset_filters,
+                      icon=":material/restart_alt:", key="reset_empty")
 
+    # The incident of a shared link opens while the page shows the state it came with.
+    focus = st.session_state.get("_focus0") if not filters.to_query_params() else None
     st_folium(
         mapview.build_map(
             map_data, tiles=config.tiles(), asset_base=base,
             data_url=assets.publish(map_data.incidents_json, map_data.incidents_name,
                                     base=base),
+            view=st.session_state.get("_view0"), focus=focus,
         ),
-        key="incident_map", height=620, use_container_width=True, returned_objects=[],
+        key="incident_map", height=560, use_container_width=True, returned_objects=[],
     )
-    d1, d2, _ = st.columns([1, 1, 3])
+    stem = file_stem(filters)
+    d1, d2, _ = st.columns([1, 1, 1.6])
     d1.download_button(
-        "Download CSV", download_data(str(db), stamp, state, "csv", len(frame)),
-        file_name="incidents.csv", mime="text/csv", on_click="ignore",
+        t("download_csv"), download_data(str(db), stamp, state, "csv", len(frame)),
+        file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
         icon=":material/download:",
     )
     d2.download_button(
-        "Download GeoJSON", download_data(str(db), stamp, state, "geojson", len(frame)),
-        file_name="incidents.geojson", mime="application/geo+json", on_click="ignore",
+        t("download_geojson"), download_data(str(db), stamp, state, "geojson", len(frame)),
+        file_name=f"{stem}.geojson", mime="application/geo+json", on_click="ignore",
         icon=":material/download:",
     )
 
     # Section labels stay the same whatever the filters: Streamlit tells an expander by
     # its label, and a new label would close it on every filter change.
     if not off_map.empty and (box := section(
-        "Not on the map", K_OFF_MAP, ":material/location_off:",
+        t("section_off_map"), K_OFF_MAP, ":material/location_off:",
     )):
-        box.caption(f"{count(len(off_map))} known only to a department, region or country: "
-                    "listed, not pinned." + limit_note(len(off_map)))
-        box.dataframe(off_map.head(TABLE_LIMIT), hide_index=True, width="stretch")
-    if box := section("Incidents over time", K_CHART, ":material/bar_chart:"):
+        box.caption(t("off_map_caption", count=t.count(len(off_map)))
+                    + limit_note(len(off_map), t))
+        box.dataframe(readable(off_map.head(TABLE_LIMIT), t, OFF_MAP_COLUMNS),
+                      hide_index=True, width="stretch")
+    if box := section(t("section_chart"), K_CHART, ":material/bar_chart:"):
         chart = get_chart(str(db), stamp, state)
         if chart.empty:
-            box.info("No dated incident in this selection.")
+            box.info(t("no_dated"))
         else:
             box.bar_chart(
-                chart, color=[mapview.TYPE_STYLES[t].color for t in chart.columns],
-                x_label="month", y_label="incidents",
+                chart.rename(columns=t.type_label),
+                color=[mapview.TYPE_STYLES[k].color for k in chart.columns],
+                x_label=t("chart_x"), y_label=t("chart_y"),
             )
-    if box := section("Table of incidents", K_TABLE, ":material/table:"):
-        box.caption(f"{count(len(frame))}, newest first." + limit_note(len(frame)))
-        box.dataframe(frame[TABLE_COLUMNS].head(TABLE_LIMIT), hide_index=True,
+    if box := section(t("section_table"), K_TABLE, ":material/table:"):
+        box.caption(t("table_caption", count=t.count(len(frame))) + limit_note(len(frame), t))
+        box.dataframe(get_table(str(db), stamp, state, lang), hide_index=True,
                       width="stretch")
 
 main()

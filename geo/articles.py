@@ -32,6 +32,12 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDECAR_BYTES = 256 * 1024
 
 
+def _mb(n_bytes: int) -> str:
+    """A size as the dashboard writes it (MB of 1,048,576 bytes, like Streamlit): the
+    5 MB limit reads "5 MB" everywhere (geo.i18n.Texts.size)."""
+    return f"{n_bytes / 1048576:.1f}".removesuffix(".0") + " MB"
+
+
 def max_article_bytes() -> int:
     """GEO_MAX_ARTICLE_BYTES, or 5 MB; a clear error rather than a traceback on a typo."""
     raw = os.environ.get("GEO_MAX_ARTICLE_BYTES", "").strip()
@@ -449,7 +455,7 @@ def check_size(path: Path) -> int:
     limit = max_article_bytes()
     if size > limit:
         raise ArticleError(
-            path, f"too large ({size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB)"
+            path, f"too large ({_mb(size)}; the limit is {_mb(limit)})"
         )
     return size
 

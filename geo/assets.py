@@ -79,6 +79,11 @@ LEAFLET_CSS = ("leaflet_css", "leaflet", "leaflet.css")
 CLUSTER_JS = ("markerclusterjs", "markercluster", "leaflet.markercluster.js")
 CLUSTER_CSS = ("markerclustercss", "markercluster", "MarkerCluster.css")
 CLUSTER_DEFAULT_CSS = ("markerclusterdefaultcss", "markercluster", "MarkerCluster.Default.css")
+#: The project's own map script and style sheet (geo/web/), served beside Leaflet.
+OWN_DIR = Path(__file__).resolve().parent / "web"
+OWN_BUNDLE = "geo"
+MAP_UI_JS = ("geo_map_ui_js", OWN_BUNDLE, "map_ui.js")
+MAP_UI_CSS = ("geo_map_ui_css", OWN_BUNDLE, "map_ui.css")
 
 
 class AssetsMissing(GeoError):
@@ -123,6 +128,14 @@ def install(root: Path | None = None) -> Path:
             if not dest.is_file() or dest.stat().st_size != src.stat().st_size:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 _write_atomic(dest, src.read_bytes())
+    for src in sorted(OWN_DIR.glob("*.*")):  # ours: replaced whenever they change
+        if src.suffix not in {".js", ".css"}:
+            continue
+        dest = vendor / OWN_BUNDLE / src.name
+        data = src.read_bytes()
+        if not dest.is_file() or dest.read_bytes() != data:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(dest, data)
     return vendor
 
 

@@ -44,6 +44,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo import assets, config
+from geo.i18n import Texts, en
 from geo.model import INCIDENT_TYPES, PINNABLE_PRECISIONS, TYPE_SEVERITY, Incident
 
 # --- Styles -----------------------------------------------------------------
@@ -65,6 +66,9 @@ FAST_CLUSTER_LIMIT = 2000
 GRID_CELL_PX = 60
 #: Incidents listed in the popup of a group at one spot (the table has them all).
 LIST_LIMIT = 50
+#: Newest incidents of the selection listed beside the map (bounded: it is a list to
+#: read, the table has the rest).
+RECENT_LIMIT = 12
 #: Evidence quotes shown per popup, and the characters kept of each.
 MAX_QUOTES = 6
 MAX_QUOTE_CHARS = 400
@@ -78,7 +82,8 @@ OSM_ATTRIBUTION = (
 
 @dataclass(frozen=True)
 class TypeStyle:
-    """Colour, label and white-line SVG glyph (20x20 box) of one incident type."""
+    """Colour, English label (`geo/i18n/en.py`) and white-line SVG glyph (20x20 box)
+    of one incident type; `Texts.type_label` gives the label in another language."""
 
     color: str
     label: str
@@ -94,36 +99,37 @@ def _svg(body: str) -> str:
 
 TYPE_STYLES: dict[str, TypeStyle] = {
     "ambush": TypeStyle(
-        "#7b1fa2", "Ambush (convoy)", _svg('<path d="M11 2 5 11h5l-1 7 6-9h-5z"/>'),
+        "#7b1fa2", en.TEXTS["type.ambush"], _svg('<path d="M11 2 5 11h5l-1 7 6-9h-5z"/>'),
     ),
     "gunfire": TypeStyle(
-        "#c62828", "Gunfire",
+        "#c62828", en.TEXTS["type.gunfire"],
         _svg('<circle cx="10" cy="10" r="5"/><path d="M10 1v5M10 14v5M1 10h5M14 10h5"/>'),
     ),
     "arson": TypeStyle(
-        "#ef6c00", "Arson",
+        "#ef6c00", en.TEXTS["type.arson"],
         _svg('<path d="M10 2c3 4 5 6 5 10a5 5 0 0 1-10 0c0-3 2-4 3-7 1 2 2 3 2 3z"/>'),
     ),
     "assault": TypeStyle(
-        "#ad1457", "Assault",
+        "#ad1457", en.TEXTS["type.assault"],
         _svg('<path d="M10 2l2 5 5 .5-4 3.5 1.5 5-4.5-3-4.5 3 1.5-5-4-3.5 5-.5z"/>'),
     ),
-    "riot": TypeStyle("#4e342e", "Riot", _svg('<path d="M4 4l12 12M16 4 4 16"/>')),
+    "riot": TypeStyle("#4e342e", en.TEXTS["type.riot"], _svg('<path d="M4 4l12 12M16 4 4 16"/>')),
     "escape": TypeStyle(
-        "#00838f", "Escape", _svg('<path d="M9 3H4v14h5M8 10h9M14 7l3 3-3 3"/>'),
+        "#00838f", en.TEXTS["type.escape"], _svg('<path d="M9 3H4v14h5M8 10h9M14 7l3 3-3 3"/>'),
     ),
     "attack": TypeStyle(
-        "#d81b60", "Attack (unspecified)",
+        "#d81b60", en.TEXTS["type.attack"],
         _svg('<path d="M10 3v9"/><circle cx="10" cy="16" r="1" fill="currentColor"/>'),
     ),
     "vandalism": TypeStyle(
-        "#5d4037", "Vandalism", _svg('<path d="M3 14l3.5-8 3.5 8 3.5-8 3.5 8"/>'),
+        "#5d4037", en.TEXTS["type.vandalism"], _svg('<path d="M3 14l3.5-8 3.5 8 3.5-8 3.5 8"/>'),
     ),
     "protest": TypeStyle(
-        "#1565c0", "Protest / blockade", _svg('<path d="M5 18V3M5 4h10l-3 3 3 3H5"/>'),
+        "#1565c0", en.TEXTS["type.protest"], _svg('<path d="M5 18V3M5 4h10l-3 3 3 3H5"/>'),
     ),
     "other": TypeStyle(
-        "#546e7a", "Other", _svg('<circle cx="10" cy="10" r="3" fill="currentColor"/>'),
+        "#546e7a", en.TEXTS["type.other"],
+        _svg('<circle cx="10" cy="10" r="3" fill="currentColor"/>'),
     ),
 }
 assert set(TYPE_STYLES) == set(INCIDENT_TYPES), "one style per incident type"
@@ -274,24 +280,27 @@ def unpinned(data: pd.DataFrame | Iterable[Incident]) -> pd.DataFrame:
     return frame[~pinnable_mask(frame)]
 
 
-def date_label(event_date: Any, precision: Any, first_reported: Any = None) -> str:
+def date_label(event_date: Any, precision: Any, first_reported: Any = None,
+               lang: str = "en") -> str:
     """The date as a reader should take it: its precision said, never implied."""
+    t = Texts(lang)
     day = _clean(event_date)
     precision = _clean(precision) or "unknown"
     if day is None:
         reported = _clean(first_reported)
-        return f"date unknown (first reported {str(reported)[:10]})" if reported else "date unknown"
+        return (t("date.unknown_reported", day=str(reported)[:10]) if reported
+                else t("date.unknown"))
     day = str(day)[:10]
     if precision == "day":
-        return f"{day} (exact day)"
+        return t("date.day", day=day)
     if precision == "week":
-        return f"week of {day}"
+        return t("date.week", day=day)
     if precision == "month":
-        return f"{day[:7]} (month only)"
-    return f"around {day} (precision unknown)"
+        return t("date.month", month=day[:7])
+    return t("date.unknown_precision", day=day)
 
 
-def place_label(row: Mapping[str, Any]) -> str:
+def place_label(row: Mapping[str, Any], lang: str = "en") -> str:
     """Place name with the precision it is known to, e.g. "Toulon (approximate, ±15 km)"."""
     name = (
         _clean(row.get("place")) or _clean(row.get("commune"))
@@ -307,17 +316,19 @@ def place_label(row: Mapping[str, Any]) -> str:
         extra.append(str(dept))
     where = f"{name}, {', '.join(extra)}" if extra else str(name)
     radius = _float(row.get("radius_km"))
+    t = Texts(lang)
     if precision == "approximate" and radius:
-        return f"{where} (approximate, ±{radius:g} km)"
-    return f"{where} ({precision})"
+        return f"{where} ({t('approx_radius', km=f'{radius:g}')})"
+    return f"{where} ({t.texts.get('prec.' + str(precision), str(precision))})"
 
 
-def _types_label(row: Mapping[str, Any]) -> str:
+def _types_label(row: Mapping[str, Any], lang: str = "en") -> str:
     types = _split(row.get("types"), TYPE_SEP) or [str(_clean(row.get("primary_type")) or "other")]
-    return ", ".join(type_style(t).label if t in TYPE_STYLES else t for t in types)
+    texts = Texts(lang)
+    return ", ".join(texts.type_label(t) if t in TYPE_STYLES else t for t in types)
 
 
-def _sources_html(row: Mapping[str, Any]) -> str:
+def _sources_html(row: Mapping[str, Any], lang: str = "en") -> str:
     """Escaped list of sources, each a link when it has an http(s) URL."""
     n = _int(row.get("n_sources")) or 0
     names = _split(row.get("sources"))
@@ -335,10 +346,11 @@ def _sources_html(row: Mapping[str, Any]) -> str:
         items += [link_html(urlsplit(u).netloc if safe_url(u) else u, u) for u in urls if u]
     if not items:
         return ""
-    return "<div><b>Sources:</b><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul></div>"
+    head = esc(Texts(lang)("map.sources"))
+    return f"<div><b>{head}:</b><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul></div>"
 
 
-def _evidence_html(row: Mapping[str, Any]) -> str:
+def _evidence_html(row: Mapping[str, Any], lang: str = "en") -> str:
     quotes = _split(row.get("evidence"))
     if not quotes:
         return ""
@@ -347,8 +359,10 @@ def _evidence_html(row: Mapping[str, Any]) -> str:
         q = q if len(q) <= MAX_QUOTE_CHARS else q[: MAX_QUOTE_CHARS - 1] + "…"
         shown.append(f"<blockquote>{esc(q)}</blockquote>")
     more = len(quotes) - len(shown)
-    tail = f'<div class="inc-note">+{more} more in the table</div>' if more > 0 else ""
-    return "<div><b>Evidence:</b>" + "".join(shown) + tail + "</div>"
+    t = Texts(lang)
+    tail = (f'<div class="inc-note">{esc(t("map.more_quotes", n=more))}</div>'
+            if more > 0 else "")
+    return f"<div><b>{esc(t('map.evidence'))}:</b>" + "".join(shown) + tail + "</div>"
 
 
 # --- Payloads -----------------------------------------------------------------
@@ -408,16 +422,25 @@ def _text(series: pd.Series) -> pd.Series:
     return text.where(text.str.strip() != "")
 
 
-def _date_labels(strings: _Strings, frame: pd.DataFrame) -> np.ndarray:
+def _around(template: str, value: pd.Series, field: str) -> pd.Series:
+    """`template.format(field=value)` for a text column, vectorised (a prefix and a
+    suffix around the value)."""
+    before, _, after = template.partition("{" + field + "}")
+    return before + value + after
+
+
+def _date_labels(strings: _Strings, frame: pd.DataFrame, lang: str = "en") -> np.ndarray:
     """String-table index of `date_label` per row, vectorised (dates hardly repeat)."""
+    t = Texts(lang).texts
     day = _text(frame["event_date"]).str.slice(0, 10)
     precision = _text(frame["date_precision"])
     reported = _text(frame["first_reported"]).str.slice(0, 10)
-    label = "around " + day + " (precision unknown)"
-    label = label.mask(precision == "day", day + " (exact day)")
-    label = label.mask(precision == "week", "week of " + day)
-    label = label.mask(precision == "month", day.str.slice(0, 7) + " (month only)")
-    unknown = ("date unknown (first reported " + reported + ")").fillna("date unknown")
+    label = _around(t["date.unknown_precision"], day, "day")
+    label = label.mask(precision == "day", _around(t["date.day"], day, "day"))
+    label = label.mask(precision == "week", _around(t["date.week"], day, "day"))
+    label = label.mask(precision == "month",
+                       _around(t["date.month"], day.str.slice(0, 7), "month"))
+    unknown = _around(t["date.unknown_reported"], reported, "day").fillna(t["date.unknown"])
     label = label.mask(day.isna(), unknown)
     codes, uniques = pd.factorize(_escaped(label))
     table = np.array([strings(u) for u in uniques.tolist()] or [0], dtype=np.int64)
@@ -445,13 +468,15 @@ def incidents_payload(
     frame: pd.DataFrame,
     prison_names: Mapping[str, str] | None = None,
     detail_limit: int = DETAIL_LIMIT,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """The compact, pre-escaped JSON table the browser turns into markers.
 
     rows: [lat, lon, type, approx, radius_m, date, types, place, prison, killed,
-    injured, id]; the last seven are indices into `strings` (-1 = none) or counts
-    (-1 = unknown). `details` holds each row's sources-and-evidence HTML, or is
-    None above `detail_limit` rows.
+    injured, id, source, prison_id]; the last nine are indices into `strings`
+    (-1 = none) or counts (-1 = unknown); rows come in the frame's order (newest
+    first). `details` holds each row's sources-and-evidence HTML, or is None above
+    `detail_limit` rows. `labels` are the page script's words in `lang`.
 
     Column-wise: labels are made once per distinct value and everything else is
     vectorised, so 100,000 rows take a fraction of a second.
@@ -474,21 +499,33 @@ def incidents_payload(
         approx = (pinned["geo_precision"] == "approximate").fillna(False).to_numpy(dtype=bool)
         km = pd.to_numeric(pinned["radius_km"], errors="coerce").fillna(0.0).to_numpy()
         radius = np.where(approx & (km != 0), np.rint(km * 1000), 0).astype(np.int64)
-        dates = _date_labels(strings, pinned)
+        dates = _date_labels(strings, pinned, lang)
         types = _labelled(
             strings, pinned, ("types", "primary_type"),
-            lambda t, p: strings(esc(_types_label({"types": t, "primary_type": p}))),
+            lambda t, p: strings(esc(_types_label({"types": t, "primary_type": p}, lang))),
         )
         places = _labelled(
             strings, pinned, _PLACE_COLUMNS,
-            lambda *v: strings(esc(place_label(dict(zip(_PLACE_COLUMNS, v, strict=True))))),
+            lambda *v: strings(esc(place_label(dict(zip(_PLACE_COLUMNS, v, strict=True)),
+                                               lang))),
         )
+        # The first source of each row, for the list beside the map: vectorised, since
+        # source lists hardly repeat (one per incident at 100,000 rows).
+        first = _text(pinned["sources"]).str.split(LIST_SEP, n=1, regex=False).str[0]
+        first = _escaped(first.str.strip()).where(first.notna())
+        codes, uniques = pd.factorize(first)
+        table = np.array([strings(u) for u in uniques.tolist()] + [-1], dtype=np.int64)
+        first_source = table[codes]  # code -1 (no source) picks the trailing -1
 
         def prison_label(pid: Any) -> int:
             pid = _clean(pid)
             return strings(esc(prison_names.get(pid, pid))) if pid else -1
 
         prisons = _labelled(strings, pinned, ("prison_id",), prison_label)
+        prison_ids = _labelled(
+            strings, pinned, ("prison_id",),
+            lambda pid: strings(esc(_clean(pid))) if _clean(pid) else -1,
+        )
         start = len(strings.items)
         strings.items.extend(_escaped(pinned["incident_id"]).tolist())  # one id per row
         ids = np.arange(start, len(strings.items), dtype=np.int64)
@@ -497,26 +534,31 @@ def incidents_payload(
             approx.astype(np.int64).tolist(), radius.tolist(), dates.tolist(),
             types.tolist(), places.tolist(), prisons.tolist(),
             _counts(pinned["killed"]).tolist(), _counts(pinned["injured"]).tolist(),
-            ids.tolist(), strict=True,
+            ids.tolist(), first_source.tolist(), prison_ids.tolist(), strict=True,
         )))
     if with_details:
         fields = ("n_sources", "sources", "source_titles", "source_urls", "evidence")
         columns = [pinned[c].to_numpy(dtype=object, na_value=None) for c in fields]
         details = [
-            _sources_html(dict(zip(fields, values, strict=True))) +
-            _evidence_html({"evidence": values[-1]})
+            _sources_html(dict(zip(fields, values, strict=True)), lang) +
+            _evidence_html({"evidence": values[-1]}, lang)
             for values in zip(*columns, strict=True)
         ]
+    texts = Texts(lang)
     return {
-        "types": [[t, esc(TYPE_STYLES[t].label), TYPE_STYLES[t].color] for t in TYPE_ORDER],
+        "types": [[t, esc(texts.type_label(t)), TYPE_STYLES[t].color] for t in TYPE_ORDER],
         "strings": strings.items,
         "rows": rows,
         "details": details,
-        "note": esc(
-            f"Sources and evidence are in the table below (more than {detail_limit:,} "
-            "incidents on the map)."
-        ),
+        "note": esc(texts("map.details_note", limit=texts.number(detail_limit))),
+        "labels": {key.removeprefix("map."): esc(texts(key)) for key in MAP_LABELS},
     }
+
+
+#: The words the map's script shows, from the catalogue (`labels` in the payload).
+MAP_LABELS = ("map.date", "map.place", "map.prison", "map.killed", "map.injured",
+              "map.unknown", "map.here", "map.more_here", "map.load_error",
+              "map.show_prison", "map.link")
 
 
 _PLACE_COLUMNS = ("place", "commune", "department", "region", "geo_precision", "radius_km")
@@ -527,8 +569,10 @@ _PAYLOAD_COLUMNS = (
 )
 
 
-def prisons_payload(prisons: Iterable[Any], counts: Mapping[str, int]) -> list[list[Any]]:
-    """[lat, lon, colour, hit count, name, type label, commune] per located prison, escaped."""
+def prisons_payload(prisons: Iterable[Any], counts: Mapping[str, int],
+                    lang: str = "en") -> list[list[Any]]:
+    """[lat, lon, colour, hit count, name, type label, commune, id] per located prison,
+    escaped."""
     out = []
     for prison in prisons:
         p = _prison_fields(prison)
@@ -540,42 +584,50 @@ def prisons_payload(prisons: Iterable[Any], counts: Mapping[str, int]) -> list[l
             round(lat, 5), round(lon, 5), prison_color(p["type"]),
             int(counts.get(str(p["id"]), 0)),
             esc(p["name"] or p["short_name"] or p["id"]),
-            esc(p["type_label"] or p["type"] or "prison"),
+            esc(p["type_label"] or p["type"] or Texts(lang)("prison_default")),
             esc(commune),
+            esc(p["id"]),
         ])
     return out
 
 
-def legend_html(frame: pd.DataFrame, prisons: Sequence[Any]) -> str:
-    """The legend: incident types shown (with counts), location precision, prison types."""
+def legend_html(frame: pd.DataFrame, prisons: Sequence[Any], lang: str = "en") -> str:
+    """The legend: incident types shown (with counts by main type, as the icons are
+    coloured), location precision, prison types. It folds (a `<details>`): on a
+    phone it would cover the map. With nothing shown it says so, instead of
+    listing every type."""
+    t_ = Texts(lang)
     pinned = frame[pinnable_mask(frame)] if not frame.empty else frame
     counts = (Counter(pinned["primary_type"].astype(str).value_counts().to_dict())
               if not pinned.empty else Counter())
-    parts = ['<div class="map-legend"><div class="lg-title">Incidents (main type)</div>']
-    shown = [t for t in TYPE_ORDER if counts.get(t)] or list(TYPE_ORDER)
+    parts = [f'<details class="map-legend" open><summary>{esc(t_("legend"))}</summary>'
+             f'<div class="lg-title">{esc(t_("legend_types"))}</div>']
+    shown = [t for t in TYPE_ORDER if counts.get(t)]
+    if not shown:
+        parts.append(f'<div class="lg-row lg-none">{esc(t_("legend_none"))}</div>')
     for t in shown:
         style = TYPE_STYLES[t]
         parts.append(
             f'<div class="lg-row"><span class="inc-pin" style="--c:{style.color}">{style.glyph}'
-            f"</span> {esc(style.label)}"
+            f"</span> {esc(t_.type_label(t))}"
             + (f' <span class="lg-n">{counts[t]}</span>' if counts.get(t) else "")
             + "</div>"
         )
     parts.append(
         '<div class="lg-row inc-approx"><span class="inc-pin" style="--c:#455a64">'
-        f'{TYPE_STYLES["other"].glyph}</span> approximate place (dashed circle: uncertainty)</div>'
+        f'{TYPE_STYLES["other"].glyph}</span> {esc(t_("legend_approx"))}</div>'
         '<div class="lg-row"><span class="inc-pin" style="--c:#c62828;background:#263238;'
-        'border-width:3px;font-size:9px;font-weight:700">3</span> group of incidents '
-        "(ring: most severe type)</div>"
+        'border-width:3px;font-size:9px;font-weight:700">3</span> '
+        f'{esc(t_("legend_group"))}</div>'
     )
     kinds: dict[str, str] = {}
     for prison in prisons:
         p = _prison_fields(prison)
         if _float(p["lat"]) is not None:
             kinds.setdefault(prison_color(p["type"]),
-                             str(p["type_label"] or p["type"] or "prison"))
+                             str(p["type_label"] or p["type"] or t_("prison_default")))
     if kinds:
-        parts.append('<div class="lg-title">Prisons</div>')
+        parts.append(f'<div class="lg-title">{esc(t_("legend_prisons"))}</div>')
         for color, label in sorted(kinds.items(), key=lambda kv: kv[1]):
             parts.append(
                 f'<div class="lg-row"><span class="prison-pin" style="--c:{color}"></span> '
@@ -583,9 +635,9 @@ def legend_html(frame: pd.DataFrame, prisons: Sequence[Any]) -> str:
             )
         parts.append(
             f'<div class="lg-row prison-hit"><span class="prison-pin" style="--c:'
-            f'{PRISON_DEFAULT_COLOR}"></span> prison with incidents shown</div>'
+            f'{PRISON_DEFAULT_COLOR}"></span> {esc(t_("legend_prison_hit"))}</div>'
         )
-    parts.append("</div>")
+    parts.append("</details>")
     return "".join(parts)
 
 
@@ -600,12 +652,14 @@ class MapData:
     n_prisons: int
     #: File name under which `geo.assets.publish` serves `incidents_json`.
     incidents_name: str = ""
+    lang: str = "en"
 
 
 def map_data(
     data: pd.DataFrame | Iterable[Incident],
     prisons: Sequence[Any] = (),
     detail_limit: int = DETAIL_LIMIT,
+    lang: str = "en",
 ) -> MapData:
     """Compute the map's payloads from incidents (a `query_frame` frame or Incidents)."""
     frame = as_frame(data)
@@ -614,20 +668,21 @@ def map_data(
         str(p["id"]): str(p["name"] or p["short_name"] or p["id"])
         for p in map(_prison_fields, prisons)
     }
-    payload = incidents_payload(frame, names, detail_limit)
+    payload = incidents_payload(frame, names, detail_limit, lang)
     counts: Counter[str] = Counter()
     if not frame.empty:
         ids = frame["prison_id"].dropna().astype(str)
         counts.update(ids[ids.str.strip() != ""].value_counts().to_dict())
-    located = prisons_payload(prisons, counts)
+    located = prisons_payload(prisons, counts, lang)
     incidents_json = script_json(payload)
     return MapData(
         incidents_json=incidents_json,
         prisons_json=script_json(located),
-        legend=legend_html(frame, prisons),
+        legend=legend_html(frame, prisons, lang),
         n_pinned=len(payload["rows"]),
         n_prisons=len(located),
         incidents_name=assets.content_name(incidents_json),
+        lang=lang,
     )
 
 
@@ -707,7 +762,7 @@ class IncidentLayer(JSCSSMixin, Layer):
         var {{ this.get_name() }} = (function(map){
           var group = L.featureGroup();
           function build(P) {
-            var T = P.types, S = P.strings, R = P.rows, D = P.details;
+            var T = P.types, S = P.strings, R = P.rows, D = P.details, W = P.labels;
             var icons = {};
             function icon(t, approx) {
                 var k = t + "_" + approx;
@@ -722,19 +777,20 @@ class IncidentLayer(JSCSSMixin, Layer):
                 }
                 return icons[k];
             }
-            function num(n) { return n < 0 ? "unknown" : String(n); }
+            function num(n) { return n < 0 ? W.unknown : String(n); }
             function popup(i) {
                 var r = R[i];
                 return '<div class="inc-popup"><div class="inc-head">'
                     + '<span class="inc-pin" style="--c:' + T[r[2]][2]
                     + ';width:14px;height:14px;border-width:1px"></span> <b>'
                     + S[r[6]] + "</b></div>"
-                    + "<div><b>Date:</b> " + S[r[5]] + "</div>"
-                    + "<div><b>Place:</b> " + S[r[7]] + "</div>"
-                    + (r[8] >= 0 ? "<div><b>Prison:</b> " + S[r[8]] + "</div>" : "")
-                    + "<div><b>Killed:</b> " + num(r[9]) + " &middot; <b>Injured:</b> "
-                    + num(r[10]) + "</div>"
+                    + "<div><b>" + W.date + ":</b> " + S[r[5]] + "</div>"
+                    + "<div><b>" + W.place + ":</b> " + S[r[7]] + "</div>"
+                    + (r[8] >= 0 ? "<div><b>" + W.prison + ":</b> " + S[r[8]] + "</div>" : "")
+                    + "<div><b>" + W.killed + ":</b> " + num(r[9]) + " &middot; <b>"
+                    + W.injured + ":</b> " + num(r[10]) + "</div>"
                     + (D ? D[i] : '<div class="inc-note">' + P.note + "</div>")
+                    + GeoMapUi.popupActions(W, S[r[11]], r[13] >= 0 ? S[r[13]] : null)
                     + '<div class="inc-id">' + S[r[11]] + "</div></div>";
             }
             function tip(i) {
@@ -756,7 +812,7 @@ class IncidentLayer(JSCSSMixin, Layer):
                     var m = e.layer;
                     if (m.options.row === undefined) { return; }
                     if (!m.getPopup()) {  // once bound, Leaflet opens and closes it itself
-                        m.bindPopup(popup(m.options.row), {maxWidth: 380, minWidth: 240});
+                        m.bindPopup(popup(m.options.row), GeoMapUi.popupOptions(map));
                         m.openPopup();
                     }
                 });
@@ -899,18 +955,18 @@ class IncidentLayer(JSCSSMixin, Layer):
                             + " &middot; " + T[r[2]][1] + "</li>");
                     }
                     var more = rows.length - shown.length;
-                    var box = L.popup({maxWidth: 380, minWidth: 240}).setLatLng(where)
+                    var box = L.popup(GeoMapUi.popupOptions(map)).setLatLng(where)
                         .setContent('<div class="inc-popup"><div class="inc-head"><b>'
-                            + rows.length + " incidents here</b></div><div>"
+                            + rows.length + " " + W.here + "</b></div><div>"
                             + S[R[rows[0]][7]] + "</div><ul>" + html.join("") + "</ul>"
                             + (more > 0 ? '<div class="inc-note">+' + more
-                               + " more in the table below</div>" : "") + "</div>")
+                               + " " + W.more_here + "</div>" : "") + "</div>")
                         .openOn(map);
                     box.getElement().addEventListener("click", function (e) {
                         var li = e.target.closest("[data-row]");
                         if (!li) { return; }
                         var i = Number(li.getAttribute("data-row"));
-                        L.popup({maxWidth: 380, minWidth: 240}).setLatLng([R[i][0], R[i][1]])
+                        L.popup(GeoMapUi.popupOptions(map)).setLatLng([R[i][0], R[i][1]])
                             .setContent(popup(i)).openOn(map);
                     });
                 }
@@ -918,6 +974,12 @@ class IncidentLayer(JSCSSMixin, Layer):
                 map.on("moveend", redraw);
             }
             map.getContainer().setAttribute("data-incidents", String(R.length));
+            // The list beside the map and links to one incident (geo/web/map_ui.js).
+            GeoMapUi.ready(map, P, function (i) {
+                map.setView([R[i][0], R[i][1]], Math.max(map.getZoom(), 13));
+                L.popup(GeoMapUi.popupOptions(map)).setLatLng([R[i][0], R[i][1]])
+                    .setContent(popup(i)).openOn(map);
+            });
           }
           {%- if this.payload_url %}
           // The incidents come as a file the app serves (see geo.assets.publish):
@@ -937,8 +999,7 @@ class IncidentLayer(JSCSSMixin, Layer):
                 var box = L.control({position: "topleft"});
                 box.onAdd = function () {
                     var div = L.DomUtil.create("div", "map-legend inc-error");
-                    div.textContent = "The incidents could not be loaded (" + err.message
-                        + "). Reload the page.";
+                    div.textContent = {{ this.load_error|tojson }};
                     return div;
                 };
                 box.addTo(map);
@@ -954,9 +1015,11 @@ class IncidentLayer(JSCSSMixin, Layer):
     )
 
     def __init__(self, payload_json: str | None, asset_base: str, name: str = "Incidents",
-                 payload_url: str | None = None, clustered: bool = True) -> None:
+                 payload_url: str | None = None, clustered: bool = True,
+                 lang: str = "en") -> None:
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "IncidentLayer"
+        self.load_error = Texts(lang)("map.load_error")
         if payload_json is None and payload_url is None:
             raise ValueError("IncidentLayer needs payload_json or payload_url")
         self.payload = payload_json if payload_url is None else None
@@ -991,7 +1054,7 @@ class PrisonLayer(Layer):
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function(){
-            var rows = {{ this.payload }};
+            var rows = {{ this.payload }}, W = {{ this.labels }};
             var group = L.featureGroup();
             for (var i = 0; i < rows.length; i++) {
                 var p = rows[i], hit = p[3] > 0;
@@ -1005,8 +1068,8 @@ class PrisonLayer(Layer):
                     zIndexOffset: hit ? -500 : -1000
                 });
                 var text = "<b>" + p[4] + "</b><br>" + p[5] + (p[6] ? "<br>" + p[6] : "")
-                    + (hit ? "<br><b>" + p[3] + " incident" + (p[3] > 1 ? "s" : "")
-                    + "</b> in this view" : "");
+                    + (hit ? "<br><b>" + p[3] + "</b> " + (p[3] > 1 ? W.many : W.one) : "")
+                    + GeoMapUi.prisonActions(W, p[7]);
                 m.bindPopup('<div class="inc-popup">' + text + "</div>");
                 m.bindTooltip(p[4]);
                 group.addLayer(m);
@@ -1017,10 +1080,15 @@ class PrisonLayer(Layer):
         """
     )
 
-    def __init__(self, payload_json: str, name: str = "Prisons", show: bool = True) -> None:
+    def __init__(self, payload_json: str, name: str = "Prisons", show: bool = True,
+                 lang: str = "en") -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PrisonLayer"
         self.payload = payload_json
+        t = Texts(lang)
+        self.labels = script_json({"one": esc(t("map.prison_incidents_1")),
+                                   "many": esc(t("map.prison_incidents")),
+                                   "show": esc(t("map.show_prison"))})
 
 
 class Legend(MacroElement):
@@ -1049,6 +1117,27 @@ class Legend(MacroElement):
         self.legend = legend
 
 
+class MapUi(JSCSSMixin, MacroElement):
+    """The map's own script and style sheet (`geo/web/map_ui.*`, served by the app):
+    focus without scrolling, popups that fit a phone, a folding legend. Added last,
+    so the legend and layers exist when it starts."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        GeoMapUi.init({{ this._parent.get_name() }}, {{ this.options|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, asset_base: str, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
+        self._name = "MapUi"
+        self.options = dict(options or {})
+        self.default_js = [assets.resource(assets.MAP_UI_JS, asset_base)]
+        self.default_css = [assets.resource(assets.MAP_UI_CSS, asset_base)]
+
+
 def _tile_layer(tiles: str) -> folium.TileLayer | None:
     if not tiles or tiles.strip().lower() in {"none", "off", ""}:
         return None
@@ -1067,6 +1156,9 @@ def build_map(
     asset_base: str | None = None,
     show_prisons: bool = True,
     data_url: str | None = None,
+    view: tuple[float, float, float] | None = None,
+    focus: str | None = None,
+    recent: int = RECENT_LIMIT,
 ) -> folium.Map:
     """A folium map of incidents and prisons whose assets load only from the app.
 
@@ -1076,13 +1168,17 @@ def build_map(
     `data_url` (`geo.assets.publish` of `md.incidents_json`) the page fetches the
     incidents from the app instead of carrying them inline: what Streamlit and
     streamlit-folium then render, hash and send stays a few kilobytes.
+    `view` (lat, lon, zoom) opens the map there instead of on France; `focus` is an
+    incident id whose popup opens once the incidents are loaded; `recent` rows of
+    the newest incidents are listed beside the map (0: no list).
     """
     md = data if isinstance(data, MapData) else map_data(data, prisons)
     tiles = config.tiles() if tiles is None else tiles
     base = asset_base or assets.static_base_url()
     layer = _tile_layer(tiles)
     m = folium.Map(
-        location=list(FRANCE_CENTER), zoom_start=6, tiles=None, zoom_snap=0.25,
+        location=[view[0], view[1]] if view else list(FRANCE_CENTER),
+        zoom_start=view[2] if view else 6, tiles=None, zoom_snap=0.25,
         control_scale=True, prefer_canvas=False,
     )
     # markercluster needs a maxZoom on the map itself (there may be no tile layer).
@@ -1095,12 +1191,18 @@ def build_map(
     if layer is not None:
         layer.add_to(m)
     _Css(MAP_CSS, None if layer is not None else NO_TILES_BACKGROUND).add_to(m)
-    PrisonLayer(md.prisons_json, show=show_prisons).add_to(m)
-    IncidentLayer(md.incidents_json, base, payload_url=data_url,
-                  clustered=md.n_pinned <= FAST_CLUSTER_LIMIT).add_to(m)
+    t = Texts(md.lang)
+    PrisonLayer(md.prisons_json, name=t("layer_prisons"), show=show_prisons,
+                lang=md.lang).add_to(m)
+    IncidentLayer(md.incidents_json, base, name=t("layer_incidents"), payload_url=data_url,
+                  clustered=md.n_pinned <= FAST_CLUSTER_LIMIT, lang=md.lang).add_to(m)
     Legend(md.legend).add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
-    m.fit_bounds([list(FRANCE_BOUNDS[0]), list(FRANCE_BOUNDS[1])])
+    MapUi(base, {"view": list(view) if view else None, "focus": focus,
+                 "recent": recent, "recentTitle": t("recent_title"),
+                 "recentNone": t("recent_none")}).add_to(m)
+    if not view:
+        m.fit_bounds([list(FRANCE_BOUNDS[0]), list(FRANCE_BOUNDS[1])])
     return m
 
 

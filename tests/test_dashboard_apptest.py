@@ -21,6 +21,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from geo.export import COLUMN_NAMES
+from geo.i18n.en import TEXTS as EN
 from geo.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,9 +91,18 @@ def widget(at: AppTest, kind: str, label: str):
     return next(w for w in getattr(at, kind) if w.label == label)
 
 
+#: The table's English column labels back to the CSV keys (geo/i18n/en.py).
+KEYS = {v: k.removeprefix("col.") for k, v in EN.items() if k.startswith("col.")}
+
+
+def keyed(frame):
+    return frame.rename(columns=KEYS)
+
+
 def table(at: AppTest):
-    """The incidents table: the one with every export column."""
-    return next(d.value for d in at.dataframe if list(d.value.columns) == list(COLUMN_NAMES))
+    """The incidents table: the one with every export column (labelled for people)."""
+    return next(keyed(d.value) for d in at.dataframe
+                if set(keyed(d.value).columns) == set(COLUMN_NAMES))
 
 
 def csv_rows(data: bytes) -> list[dict[str, str]]:
@@ -124,7 +134,7 @@ def test_choosing_a_type_filters_metric_table_csv_and_url(
     run(at)
     assert shown(at) == TYPE_COUNTS["gunfire"]
     assert set(table(at)["incident_id"]) == {"t001", "t002", "t004", "t006", "t011"}
-    rows = csv_rows(downloads["incidents.csv"])
+    rows = csv_rows(downloads["incidents_gunfire.csv"])
     assert len(rows) == TYPE_COUNTS["gunfire"]
     assert all("gunfire" in r["types"].split(";") for r in rows)
     assert [r["incident_id"] for r in rows] == list(table(at)["incident_id"])
@@ -136,7 +146,8 @@ def test_csv_has_every_field_joined_sources_and_is_spreadsheet_safe(
 ) -> None:
     at = app({"prison": ["cp-valence", "ma-valenciennes"]})
     assert shown(at) == 2
-    rows = {r["incident_id"]: r for r in csv_rows(downloads["incidents.csv"])}
+    data = downloads["incidents_cp-valence_ma-valenciennes.csv"]  # named after its filter
+    rows = {r["incident_id"]: r for r in csv_rows(data)}
     assert set(rows) == {"t004", "t012"}
     assert rows["t004"]["sources"] == f"Blog {XSS} (2025-04-16)"
     assert rows["t004"]["source_urls"] == "javascript:alert(1)"
@@ -239,7 +250,8 @@ def test_incidents_located_only_to_a_region_are_listed_not_pinned(store: Path) -
     at = app()
     assert "2 incidents known only to a department, region or country: listed, not " \
         "pinned." in [c.value for c in at.caption]
-    listed = next(d.value for d in at.dataframe if "geo_precision" in d.value.columns
+    listed = next(keyed(d.value) for d in at.dataframe
+                  if "geo_precision" in keyed(d.value).columns
                   and len(d.value.columns) < len(COLUMN_NAMES))
     assert set(listed["incident_id"]) == {"t013", "t014"}
 
@@ -318,3 +330,18 @@ def test_an_empty_store_gives_an_empty_dashboard_not_an_error(
     assert shown(at) == 0
     assert any("No dated incident" in i.value for i in at.info)
     assert csv_rows(downloads["incidents.csv"]) == []
+
+
+def test_the_table_speaks_the_readers_language(store: Path) -> None:
+    """Labelled columns, dates first and the id last, names for types and prisons, and
+    blanks (not "None") where the text says nothing (issue 16)."""
+    at = app()
+    shown_table = max((d.value for d in at.dataframe), key=lambda f: len(f.columns))
+    assert shown_table.columns[0] == "Date" and shown_table.columns[-1] == "Incident id"
+    row = shown_table.set_index("Incident id").loc["t004"]
+    assert row["Types"] == "Gunfire" and row["Prison"] == "Centre pénitentiaire de Valence"
+    assert row["Killed"] == "" and row["Commune"] == "Valence"
+    assert row["Location precision"] == "facility"
+    french = app({"lang": "fr"})
+    assert any("Identifiant" in d.value.columns and "Tués" in d.value.columns
+               for d in french.dataframe)

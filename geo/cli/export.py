@@ -19,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from geo.cli.resolve import department_index, incident_type, index, prison_index, resolve
 from geo.errors import GeoError
 from geo.model import INCIDENT_TYPES
 
@@ -40,18 +41,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("csv", "geojson"), default="csv",
                    help="output format (default: csv)")
     p.add_argument("--type", dest="types", nargs="+", action="extend", default=[],
-                   choices=list(INCIDENT_TYPES), metavar="TYPE",
-                   help=f"incident types: {', '.join(INCIDENT_TYPES)}")
+                   type=incident_type, metavar="TYPE",
+                   help=f"incident types: {', '.join(INCIDENT_TYPES)} (any case; the "
+                        "dashboard's labels in English or French work too)")
     p.add_argument("--source", dest="sources", nargs="+", action="extend", default=[],
-                   metavar="NAME", help="source names, as in the dashboard (e.g. 'Le Monde')")
+                   metavar="NAME", help="source names, as in the dashboard (e.g. 'Le Monde'; "
+                                        "case and accents ignored)")
     p.add_argument("--from", dest="date_from", type=_date, metavar="DATE",
                    help="event date on or after (YYYY-MM-DD); undated incidents drop out")
     p.add_argument("--to", dest="date_to", type=_date, metavar="DATE",
                    help="event date on or before (YYYY-MM-DD)")
     p.add_argument("--department", dest="departments", nargs="+", action="extend", default=[],
-                   metavar="NAME", help="department names (e.g. 'Bouches-du-Rhône')")
+                   metavar="NAME", help="department names (e.g. 'Bouches-du-Rhône', "
+                                        "'bouches du rhone')")
     p.add_argument("--prison", dest="prisons", nargs="+", action="extend", default=[],
-                   metavar="ID", help="prison ids (see data/prisons.csv)")
+                   metavar="PRISON", help="prisons by id, name or press alias (see "
+                                          "data/prisons.csv), e.g. cp-toulon-la-farlede")
     p.add_argument("--search", metavar="TEXT",
                    help="words that must all appear (accents and case ignored)")
     p.add_argument("--include-rejected", action="store_true",
@@ -67,17 +72,23 @@ def run(args: argparse.Namespace) -> int:
 
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise GeoError(f"--from {args.date_from} is after --to {args.date_to}")
-    filters = Filters(
-        types=args.types, sources=args.sources, date_from=args.date_from,
-        date_to=args.date_to, departments=args.departments, prisons=args.prisons,
-        text=args.search, include_rejected=args.include_rejected,
-    )
     with Store(args.db, create=False) as store:
+        facets = store.facets()
+        filters = Filters(
+            types=list(dict.fromkeys(args.types)),
+            sources=resolve("--source", "source", args.sources, index(facets.sources)),
+            date_from=args.date_from, date_to=args.date_to,
+            departments=resolve("--department", "department", args.departments,
+                                department_index(facets.departments)),
+            prisons=resolve("--prison", "prison", args.prisons, prison_index(facets.prisons)),
+            text=args.search, include_rejected=args.include_rejected,
+        )
         text, count = store.export(filters, args.format)
     data = text.encode("utf-8")
     if args.output:
         _write_atomic(Path(args.output), data)
-        print(f"export: {count} incidents to {args.output}", file=sys.stderr)
+        print(f"export: {count} incident{'' if count == 1 else 's'} to {args.output}",
+              file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

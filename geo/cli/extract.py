@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from geo.errors import GeoError
@@ -37,6 +38,12 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     try:
         for name in args.files:
+            if Path(name).is_dir():
+                print(f"error: {name} is a folder: extract reads article files; to add a "
+                      f"folder's articles to the store, run: python -m geo ingest {name}",
+                      file=sys.stderr)
+                failed += 1
+                continue
             try:
                 article = load_article(name)
                 incidents = extract(article, geocoder)

@@ -66,6 +66,14 @@ def run(args: argparse.Namespace) -> int:
         raise GeoError("no names given (pass NAME... or '-' to read them from stdin)")
     online = online_choice(args)
     context = None
+    if args.department or args.region:
+        from geo.cli.resolve import department_index, region_index, resolve
+
+        if args.department:
+            args.department = resolve("--department", "department", [args.department],
+                                      department_index())[0]
+        if args.region:
+            args.region = resolve("--region", "region", [args.region], region_index())[0]
     if args.department or args.region or args.near:
         context = GeoContext(department=args.department, region=args.region,
                              near=_near(args.near))

@@ -62,10 +62,11 @@ def test_the_seed_incidents_and_the_prisons_are_on_the_map(
 
     open_section(page, "Not on the map").get_by_text(
         "1 incident known only to a department, region or country").wait_for(timeout=TIMEOUT_MS)
-    off_map = page.page.get_by_test_id("stDataFrame").filter(has_text="geo_precision").first
+    off_map = page.page.get_by_test_id("stDataFrame").filter(
+        has_text="Location precision").first
     off_map.locator("[role=gridcell]", has_text="country").wait_for(state="attached",
                                                                      timeout=TIMEOUT_MS)
-    assert "protest" in off_map.locator("[role=gridcell]").all_inner_texts()
+    assert "Protest / blockade" in off_map.locator("[role=gridcell]").all_inner_texts()
 
     page.page.wait_for_timeout(500)  # let the cluster animations settle
     page.page.screenshot(path=str(artifacts / "seeds.png"))

@@ -30,7 +30,7 @@ SEED_INCIDENTS = 7
 REFUSED = {
     "empty.txt": "empty file",
     "photo.txt": "binary file",
-    "huge.txt": "too large (21.0 MB",
+    "huge.txt": "too large (20 MB; the limit is 5 MB)",
     "broken-json.txt": "sidecar broken-json.meta.json: invalid JSON at line 1 column 2",
     "wrong-type.txt": "sidecar wrong-type.meta.json: 'title' must be a string or null, not int",
     "bad-date.txt": "sidecar bad-date.meta.json: 'published' is not an ISO 8601 date: "
