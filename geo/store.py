@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 #: Part of the rebuild key: bump it when the merge rules change, so the next
 #: ingest rebuilds the merged view even if no article changed.
-MERGE_VERSION = 1
+MERGE_VERSION = 2  # 2: formula cells behind invisible characters neutralised
 #: Reports of the same place at most this many days apart are one event.
 MERGE_DAYS = 1
 #: Two approximate points closer than this are the same place.
