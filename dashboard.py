@@ -153,10 +153,13 @@ def init_widgets_from_url(facets: Facets) -> None:
     """On a session's first run, set the widgets from the URL (a shared view)."""
     if st.session_state.get("_from_url"):
         return
-    f = Filters.from_query_params(url_params())
     lo, hi = facets.date_min, facets.date_max
+    # Clamped to what the date picker accepts: a crafted URL must not crash the page.
+    f = Filters.from_query_params(url_params(), max_date=max(hi or dt.date.today(),
+                                                             dt.date.today()))
     if f.date_from or f.date_to:
-        st.session_state[K_DATES] = (f.date_from or lo or f.date_to, f.date_to or hi or f.date_from)
+        st.session_state[K_DATES] = tuple(sorted(
+            (f.date_from or lo or f.date_to, f.date_to or hi or f.date_from)))
     st.session_state[K_TYPES] = [t for t in f.types if t in INCIDENT_TYPES]
     st.session_state[K_SOURCES] = list(f.sources)
     st.session_state[K_DEPTS] = list(f.departments)

@@ -318,3 +318,24 @@ def test_an_empty_store_gives_an_empty_dashboard_not_an_error(
     assert shown(at) == 0
     assert any("No dated incident" in i.value for i in at.info)
     assert csv_rows(downloads["incidents.csv"]) == []
+
+
+@pytest.mark.parametrize("params", [
+    {"from": "1900-01-01"},
+    {"to": "2999-12-31"},
+    {"from": "2999-01-01", "to": "1900-01-01"},
+    {"q": " ".join(f"w{i}" for i in range(1200))},  # "Expression tree is too large"
+    {"q": "x" * 60_000},  # "LIKE or GLOB pattern too complex"
+])
+def test_crafted_urls_do_not_crash_the_page(store: Path, params: dict[str, str]) -> None:
+    """Attacks of issue 18, item 9: each used to end in a traceback with server paths."""
+    at = app(params)
+    assert shown(at) >= 0
+
+
+def test_visitors_get_no_tracebacks_and_no_table_toolbar_download() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["client"]["disableDataExport"] is True
