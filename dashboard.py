@@ -374,7 +374,8 @@ def main() -> None:
     try:
         get_store(str(db))
     except GeoError as exc:
-        st.error(md(f"Cannot open the incident store: {exc}"))
+        # The file's name, not its path: visitors learn nothing of the server's folders.
+        st.error(md(f"Cannot open the incident store: {str(exc).replace(str(db), db.name)}"))
         st.stop()
     facets = get_facets(str(db), store_stamp(db))
     init_widgets_from_url(facets)

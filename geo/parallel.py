@@ -61,6 +61,8 @@ def _extract(path: str) -> tuple[str, str, Any, Any]:
         return path, "ok", article, pipeline.extract(article, _geocoder)
     except GeoError as exc:
         return path, "failed", exc.cause if isinstance(exc, ArticleError) else str(exc), None
+    except RecursionError:  # e.g. a sidecar of 100,000 nested arrays
+        return path, "failed", "nested too deeply to read (its sidecar's JSON?)", None
     except Exception as exc:  # a bug on one article must not lose the others
         return path, "failed", f"internal error: {type(exc).__name__}: {exc}", None
 

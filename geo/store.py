@@ -663,6 +663,10 @@ class Store:
             message = exc.cause if isinstance(exc, ArticleError) else str(exc)
             report.failed.append((_shown(path), message))
             return "failed", message
+        except RecursionError:  # e.g. a sidecar of 100,000 nested arrays
+            message = "nested too deeply to read (its sidecar's JSON?)"
+            report.failed.append((_shown(path), message))
+            return "failed", message
         except Exception as exc:  # a bug on one article must not lose the others
             log.debug("extraction failed on %s", path, exc_info=True)
             message = f"internal error: {type(exc).__name__}: {exc}"

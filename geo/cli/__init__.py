@@ -65,5 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GeoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except RecursionError:  # a deeply nested JSON input (sidecar, corrections file)
+        print("error: an input file is nested too deeply to read (JSON sidecar or "
+              "corrections file?)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
