@@ -195,6 +195,10 @@ class Provider(ABC):
             if _network_failure(exc):  # refused, reset, DNS: geopy calls these service errors
                 raise ProviderUnavailable(f"{self.name}: unreachable ({_short(exc)})") from exc
             raise ProviderResponseError(f"{self.name}: service error ({_short(exc)})") from exc
+        except ProviderResponseError as exc:  # from the adapter: name the provider
+            if str(exc).startswith(f"{self.name}:"):
+                raise
+            raise ProviderResponseError(f"{self.name}: {exc}") from exc
         except GeocoderError:
             raise
         except OSError as exc:  # a socket error geopy did not wrap
