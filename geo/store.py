@@ -191,8 +191,9 @@ class Filters:
         `{k: st.query_params.get_all(k) for k in st.query_params}`: `to_dict()`
         keeps only the last value of a repeated key. An unreadable date is
         ignored rather than raised; dates are clamped to [MIN_DATE, max_date
-        (default today)] and put in order; the search text and the lists are cut
-        to bounds a page can show (a crafted URL must not crash it).
+        (default today)] (an inverted range stays: it selects nothing); the
+        search text and the lists are cut to bounds a page can show (a crafted
+        URL must not crash it).
         """
         values = {attr: _as_list(params.get(key))[:MAX_FILTER_VALUES]
                   for attr, key in cls.PARAMS.items()}
@@ -205,8 +206,6 @@ class Filters:
         high = max(max_date or dt.date.today(), MIN_DATE)
         date_from = _clamp(_as_date(_last(params.get("from"))), MIN_DATE, high)
         date_to = _clamp(_as_date(_last(params.get("to"))), MIN_DATE, high)
-        if date_from and date_to and date_from > date_to:
-            date_from, date_to = date_to, date_from
         return cls(
             **values,
             date_from=date_from,
