@@ -209,10 +209,13 @@ def init_widgets_from_url(facets: Facets) -> None:
     params = url_params()
     st.session_state["_view0"] = parse_view((params.get(P_VIEW) or [None])[-1])
     st.session_state["_focus0"] = (params.get(P_INCIDENT) or [None])[-1]
-    f = Filters.from_query_params(params)
     lo, hi = facets.date_min, facets.date_max
+    # Clamped to what the date picker accepts: a crafted URL must not crash the page.
+    f = Filters.from_query_params(params, max_date=max(hi or dt.date.today(),
+                                                       dt.date.today()))
     if f.date_from or f.date_to:
-        st.session_state[K_DATES] = (f.date_from or lo or f.date_to, f.date_to or hi or f.date_from)
+        st.session_state[K_DATES] = tuple(sorted(
+            (f.date_from or lo or f.date_to, f.date_to or hi or f.date_from)))
     st.session_state[K_TYPES] = [t for t in f.types if t in INCIDENT_TYPES]
     st.session_state[K_SOURCES] = list(f.sources)
     st.session_state[K_DEPTS] = list(f.departments)
@@ -554,7 +557,8 @@ def main() -> None:
     try:
         get_store(str(db))
     except GeoError as exc:
-        st.error(md(t("store_error", error=exc)))
+        # The file's name, not its path: visitors learn nothing of the server's folders.
+        st.error(md(t("store_error", error=str(exc).replace(str(db), db.name))))
         st.stop()
     facets = get_facets(str(db), store_stamp(db))
     init_widgets_from_url(facets)

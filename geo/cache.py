@@ -9,9 +9,13 @@ the folded query, the context that shaped the request, and the provider.
 - A file that is not a readable database is renamed `NAME.corrupt-TIMESTAMP`
   and a fresh one is created, with a warning; the cache is a convenience, so it
   never stops geocoding (it falls back to memory only if the disk fails).
-- A negative answer ("the provider knows no such place") is kept with an expiry
-  (`negative_ttl`), since the provider's data improves; a failure (timeout,
-  429, 500) is never stored.
+- Every answer expires: a place found after `positive_ttl` (GEO_CACHE_DAYS,
+  90 days), "no such place" after `negative_ttl` (GEO_CACHE_NEGATIVE_DAYS, 30
+  days), since the provider's data improves and a wrong answer must not stay for
+  ever; a failure (timeout, 429, 500, a malformed answer) is never stored.
+  `python -m geo cache` lists, purges one query, or clears.
+- A row that cannot be read back (not JSON, not a list of places) is deleted and
+  counts as a miss; a file whose tables are not this cache's is set aside.
 - Hits are served from an in-process dictionary in front of SQLite, filled on
   read and write; another process's later write for the same key is seen after
   a restart (answers for a key do not change in practice).
@@ -33,8 +37,12 @@ from geo import config
 
 log = logging.getLogger(__name__)
 
-#: Default lifetime of a negative answer: 30 days.
+#: Default lifetime of a negative answer: 30 days (GEO_CACHE_NEGATIVE_DAYS).
 NEGATIVE_TTL: Final = 30 * 24 * 3600.0
+#: Default lifetime of a place found: 90 days (GEO_CACHE_DAYS).
+POSITIVE_TTL: Final = 90 * 24 * 3600.0
+_DAY: Final = 24 * 3600.0
+_COLUMNS: Final = ("key", "provider", "query", "context", "result", "created", "expires")
 SCHEMA_VERSION: Final = 1
 
 #: Returned by `get` for "not in the cache" (None is a cached negative answer).
@@ -70,10 +78,12 @@ def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
 class GeoCache:
     """The persistent cache; thread-safe, one connection per instance."""
 
-    def __init__(self, path: Path | str | None = None, *, negative_ttl: float = NEGATIVE_TTL,
-                 memory_size: int = 50_000) -> None:
+    def __init__(self, path: Path | str | None = None, *, negative_ttl: float | None = None,
+                 positive_ttl: float | None = None, memory_size: int = 50_000) -> None:
         self.path = Path(path) if path else config.cache_path()
-        self.negative_ttl = negative_ttl
+        self.negative_ttl = (config.cache_negative_days() * _DAY if negative_ttl is None
+                             else negative_ttl)
+        self.positive_ttl = config.cache_days() * _DAY if positive_ttl is None else positive_ttl
         self.memory_size = memory_size
         self._memory: dict[str, tuple[Any, float | None]] = {}
         self._lock = threading.RLock()
@@ -120,6 +130,10 @@ class GeoCache:
                     time.sleep(0.05)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.executescript(_SCHEMA)
+            columns = tuple(r[1] for r in conn.execute("PRAGMA table_info(answers)"))
+            if columns != _COLUMNS:
+                raise sqlite3.DatabaseError(
+                    f"not this program's cache (answers columns: {', '.join(columns)})")
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             check = conn.execute("PRAGMA quick_check(1)").fetchone()
             if not check or check[0] != "ok":
@@ -177,9 +191,20 @@ class GeoCache:
         result, expires = row
         if expires is not None and expires <= time.time():
             return MISS
-        value = json.loads(result) if result is not None else None
+        value = _decode(result)
+        if value is MISS:
+            log.warning("geocoding cache %s: unreadable answer for %r (%s) deleted", self.path,
+                        query, provider)
+            self._delete(key)
+            return MISS
         self._remember(key, value, expires)
         return value
+
+    def _delete(self, key: str) -> None:
+        with self._lock:
+            if self._conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("DELETE FROM answers WHERE key = ?", (key,))
 
     def _fetch(self, key: str) -> tuple[str | None, float | None] | None:
         for _ in range(2):
@@ -196,12 +221,12 @@ class GeoCache:
 
     def put(self, query: str, context: str, provider: str, result: list[dict[str, Any]] | None,
             *, ttl: float | None = None) -> None:
-        """Store an answer: a list of place dicts, or None (negative, expires after ttl)."""
+        """Store an answer: a list of place dicts, or None (negative); either expires
+        after `ttl` seconds (default: `positive_ttl` or `negative_ttl`)."""
         now = time.time()
-        if result is None:
-            expires: float | None = now + (self.negative_ttl if ttl is None else ttl)
-        else:
-            expires = now + ttl if ttl is not None else None
+        if ttl is None:
+            ttl = self.negative_ttl if result is None else self.positive_ttl
+        expires: float | None = now + ttl
         key = cache_key(query, context, provider)
         payload = json.dumps(result, ensure_ascii=False) if result is not None else None
         self._remember(key, result, expires)
@@ -220,14 +245,64 @@ class GeoCache:
                         return
 
     def _remember(self, key: str, value: Any, expires: float | None) -> None:
+        """Keep an answer in the in-process layer (bounded: the oldest tenth goes)."""
         memory = self._memory
         if len(memory) >= self.memory_size:
             for old in list(memory)[: max(1, self.memory_size // 10)]:
                 memory.pop(old, None)
         memory[key] = (value, expires)
 
+    def entries(self, query: str | None = None, provider: str | None = None
+                ) -> list[dict[str, Any]]:
+        """Rows as dicts (query, context, provider, places, created, expires), for
+        `python -m geo cache list`; `query` is matched on its folded form."""
+        sql = "SELECT provider, query, context, result, created, expires FROM answers"
+        where, params = [], []
+        if query:
+            where.append("query = ?")
+            params.append(query)
+        if provider:
+            where.append("provider = ?")
+            params.append(provider)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        with self._lock:
+            if self._conn is None:
+                return []
+            rows = self._conn.execute(sql + " ORDER BY query, provider, context",
+                                      params).fetchall()
+        out = []
+        for prov, q, context, result, created, expires in rows:
+            value = _decode(result)
+            out.append({"query": q, "context": context, "provider": prov,
+                        "places": None if value is MISS else value,
+                        "readable": value is not MISS,
+                        "created": created, "expires": expires})
+        return out
+
+    def purge(self, query: str, provider: str | None = None) -> int:
+        """Delete every cached answer for a folded query (of one provider); the count."""
+        with self._lock:
+            self._memory = {k: v for k, v in self._memory.items()
+                            if k.split("\x1f")[1] != query}
+            if self._conn is None:
+                return 0
+            sql, params = "DELETE FROM answers WHERE query = ?", [query]
+            if provider:
+                sql += " AND provider = ?"
+                params.append(provider)
+            return self._conn.execute(sql, params).rowcount
+
+    def clear(self) -> int:
+        """Delete every cached answer; the count."""
+        with self._lock:
+            self._memory.clear()
+            if self._conn is None:
+                return 0
+            return self._conn.execute("DELETE FROM answers").rowcount
+
     def purge_expired(self) -> int:
-        """Delete expired negative answers; the number deleted."""
+        """Delete expired answers; the number deleted."""
         with self._lock:
             if self._conn is None:
                 return 0
@@ -257,3 +332,16 @@ class GeoCache:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _decode(result: str | None) -> Any:
+    """A stored answer: None (negative), a list of place dicts, or MISS if damaged."""
+    if result is None:
+        return None
+    try:
+        value = json.loads(result)
+    except (ValueError, TypeError, RecursionError):
+        return MISS
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        return MISS
+    return value

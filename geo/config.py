@@ -11,7 +11,10 @@
 | GEO_OFFLINE | 1: no request to any host but the app's own (geocoders and map tiles) | 0 |
 | GEO_TILES | tile URL template, or "none" | OpenStreetMap |
 | GEO_CORRECTIONS | analyst corrections file | data/corrections.json |
-| GEO_ONLINE_TIMEOUT | seconds to wait for an online geocoder's answer | 10 |
+| GEO_ONLINE_TIMEOUT | total seconds one request to an online geocoder may take | 10 |
+| GEO_ONLINE_MAX_BYTES | largest online geocoder answer read | 1 MB |
+| GEO_CACHE_DAYS | days a cached online answer (a place found) is trusted | 90 |
+| GEO_CACHE_NEGATIVE_DAYS | days a cached "no such place" is trusted | 30 |
 | GEO_LANG_PACKS | extra folders of extraction language packs (path-separated) | none |
 | GEO_EXTRACT_SECONDS | most seconds extraction may spend on one article | 5 |
 | GEO_WEB_ARCHIVE | folder of fetched pages (HTML + text + sidecar) | web/ beside GEO_DB |
@@ -111,6 +114,44 @@ def online_timeout() -> float:
 
         raise GeoError(f"GEO_ONLINE_TIMEOUT={raw!r}: expected a number of seconds, e.g. 5")
     return value
+
+
+def _number(var: str, default: float, *, low: float, high: float, example: str) -> float:
+    """A positive number from the environment; GeoError naming the variable otherwise."""
+    raw = os.environ.get(var, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low < value <= high:
+        from geo.errors import GeoError
+
+        raise GeoError(f"{var}={raw!r}: expected {example}")
+    return value
+
+
+#: Largest answer read from an online geocoder unless GEO_ONLINE_MAX_BYTES says
+#: (a Nominatim answer of 5 places with address details is about 10 KB).
+DEFAULT_ONLINE_MAX_BYTES = 1_000_000
+
+
+def online_max_bytes() -> int:
+    """GEO_ONLINE_MAX_BYTES: a longer answer is a provider failure, not read to the end."""
+    return int(_number("GEO_ONLINE_MAX_BYTES", DEFAULT_ONLINE_MAX_BYTES, low=0, high=1e9,
+                       example="a number of bytes, e.g. 1000000"))
+
+
+def cache_days() -> float:
+    """GEO_CACHE_DAYS: how long a cached place found online is used before asking again."""
+    return _number("GEO_CACHE_DAYS", 90.0, low=0, high=36500, example="a number of days, e.g. 90")
+
+
+def cache_negative_days() -> float:
+    """GEO_CACHE_NEGATIVE_DAYS: how long a cached "no such place" is used."""
+    return _number("GEO_CACHE_NEGATIVE_DAYS", 30.0, low=0, high=36500,
+                   example="a number of days, e.g. 30")
 
 
 def user_agent() -> str:

@@ -215,6 +215,8 @@ def load_corrections(path: str | Path | None = None) -> list[Correction]:
         data = json.loads(text) if text.strip() else []
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    except RecursionError:
+        raise DataError(f"{path}: JSON nested too deeply") from None
     return parse_corrections(data, path)
 
 

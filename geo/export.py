@@ -7,7 +7,10 @@ table and its downloads cannot disagree.
 
 Spreadsheet safety: a text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return is read as a formula by Excel/LibreOffice (CSV injection),
-so it is prefixed with ``'``. Numeric columns (lat, lon, counts) are written as
+so it is prefixed with ``'``. So is a cell where such a character follows only
+invisible or blank characters (U+FEFF, zero-width spaces, NBSP, spaces, quotes,
+newlines, bidi controls): spreadsheets trim some of them before evaluating, and
+people cannot see them. Numeric columns (lat, lon, counts) are written as
 plain numbers, so ``-1.5`` stays a number. The same neutralisation is applied to
 GeoJSON string properties, because GIS tools export those to spreadsheets too.
 """
@@ -18,6 +21,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -28,6 +32,21 @@ from geo.model import PINNABLE_PRECISIONS, Incident
 
 #: Characters that make a spreadsheet cell a formula (OWASP CSV injection list).
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+#: What may hide before a formula character: blanks, invisible and bidi characters,
+#: quotes (literal characters, so that Python's and Arrow's regex engines agree).
+_HIDERS = ("".join(chr(c) for c in (*range(0x09, 0x0E), 0x20, 0x22, 0x27, 0x60, 0x85, 0xA0,
+                                     0x1680, *range(0x2000, 0x2010), 0x2028, 0x2029,
+                                     *range(0x202A, 0x2030), 0x205F, 0x2060,
+                                     *range(0x2066, 0x206A), 0x3000, 0xFEFF)))
+HIDDEN_FORMULA = "^[" + re.escape(_HIDERS) + "]+[=+@-]"
+_HIDDEN = re.compile(HIDDEN_FORMULA)
+_HIDER_SET = frozenset(_HIDERS)
+
+
+def is_formula(value: str) -> bool:
+    """Whether a spreadsheet may evaluate this cell text (see the module doc)."""
+    return value.startswith(FORMULA_PREFIXES) or (
+        value[:1] in _HIDER_SET and _HIDDEN.match(value) is not None)
 #: Separator of the joined list cells (sources, titles, URLs, evidence). The evidence
 #: cell lists each quoted sentence once, after the fields it supports:
 #: "place, types: The prison in Toulon was hit... | event_date: Overnight, ...".
@@ -70,7 +89,7 @@ COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in CSV_COLUMNS)
 
 def neutralise(value: str) -> str:
     """The cell text a spreadsheet will not evaluate as a formula."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    return "'" + value if is_formula(value) else value
 
 
 def _joined(values: Iterable[str | None]) -> str | None:
@@ -131,7 +150,7 @@ def _cell(value: Any, kind: str) -> str:
     if value is None:
         return ""
     if kind == "text" and isinstance(value, str):  # the common case first
-        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+        return "'" + value if is_formula(value) else value
     if _missing(value):
         return ""
     if kind == "text":
@@ -165,7 +184,7 @@ def _property(value: Any, kind: str) -> Any:
     if value is None:
         return None
     if kind == "text" and isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+        return "'" + value if is_formula(value) else value
     if _missing(value):
         return None
     if kind == "text":
@@ -250,7 +269,8 @@ def frame_rows(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
 def _text_column(series: pd.Series) -> list[str]:
     """Same text as `_cell` for a text column, vectorised (Arrow string kernels)."""
     text = series.astype("str").fillna("")
-    danger = text.str.startswith(FORMULA_PREFIXES)
+    danger = text.str.startswith(FORMULA_PREFIXES) | text.str.contains(HIDDEN_FORMULA,
+                                                                        regex=True)
     return text.where(~danger, "'" + text).tolist()
 
 

@@ -30,8 +30,9 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from geo import config
+from geo.bounds import bounds_of
 from geo.cache import MISS, GeoCache
-from geo.errors import GeocoderError
+from geo.errors import GeocoderError, ProviderResponseError
 from geo.gazetteer import (
     DEPT,
     KIND,
@@ -352,14 +353,18 @@ class Geocoder:
     def _online(self, provider: Provider, q: _Query, offline: Place) -> Place | None:
         """Ask one provider (through the cache); None when it has nothing better."""
         gaz = self.gazetteer
-        dept_name = gaz.records[gaz.departments[q.dept]][NAME] if q.dept else None
-        region_name = gaz.records[gaz.regions[q.region]][NAME] if q.region else None
+        bounds = bounds_of(gaz)
         qkey = fold(q.name)
         ckey = f"dept={q.dept or ''}|region={q.region or ''}"
         cached = self.cache.get(qkey, ckey, provider.name)
         if cached is MISS:
             try:
-                found = provider.search(q.name, department=dept_name, region=region_name)
+                found = provider.search(q.name, area=bounds.area(q.dept, q.region))
+                abroad = [p for p in found if not bounds.in_france(p.lat, p.lon)]
+                if abroad:  # the service asked for France answered elsewhere: broken
+                    raise ProviderResponseError(
+                        f"{provider.name}: answer outside France ({abroad[0].name!r} at "
+                        f"{abroad[0].lat:g}, {abroad[0].lon:g})")
             except GeocoderError as exc:
                 self._failed[provider] = str(exc)
                 log.warning("geocode %r: %s; using the offline answer (%s); %s is not asked "
@@ -372,7 +377,10 @@ class Geocoder:
             return None
         scored = []
         for rank, data in enumerate(cached):
-            place = Place.from_dict(data)
+            try:
+                place = Place.from_dict(data)
+            except (TypeError, ValueError, AttributeError):
+                continue  # a damaged cache row is no answer
             if not place.resolved or not self._online_fits(q, place):
                 continue
             score = 4.0 - 0.5 * rank
@@ -404,8 +412,19 @@ class Geocoder:
         return best
 
     def _online_fits(self, q: _Query, place: Place) -> bool:
-        """An online answer must be in the required area and actually bear the name."""
+        """An online answer must lie in France, in the department it claims and in the
+        required area, and actually bear the name."""
+        bounds = bounds_of(self.gazetteer)
+        lat, lon = place.lat, place.lon
+        if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+            return False
+        if not bounds.in_france(lat, lon):
+            return False
+        if place.department_code and not bounds.in_department(place.department_code, lat, lon):
+            return False
         if q.dept is not None and place.department_code != q.dept:
+            return False
+        if q.region is not None and not bounds.in_region(q.region, lat, lon):
             return False
         if q.region is not None and place.department_code:
             gaz = self.gazetteer

@@ -14,6 +14,7 @@ import importlib
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -61,8 +62,26 @@ def _extract(path: str) -> tuple[str, str, Any, Any]:
         return path, "ok", article, pipeline.extract(article, _geocoder)
     except GeoError as exc:
         return path, "failed", exc.cause if isinstance(exc, ArticleError) else str(exc), None
+    except RecursionError:  # e.g. a sidecar of 100,000 nested arrays
+        return path, "failed", "nested too deeply to read (its sidecar's JSON?)", None
     except Exception as exc:  # a bug on one article must not lose the others
         return path, "failed", f"internal error: {type(exc).__name__}: {exc}", None
+
+
+#: Seconds between a worker's checks that the ingesting process still lives.
+PARENT_POLL_S = 0.5
+
+
+def watch_parent(parent: int) -> None:
+    """In a worker: exit as soon as the ingesting process is gone (`kill -9` of an
+    ingest must not leave its workers running); a daemon thread polls the parent id."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 def extract_all(paths: Iterable[Path], n_workers: int
@@ -82,5 +101,6 @@ def extract_all(paths: Iterable[Path], n_workers: int
         Gazetteer.load()
     context = multiprocessing.get_context(method)
     chunk = max(1, min(16, len(paths) // (n_workers * 4) or 1))
-    with ProcessPoolExecutor(n_workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(n_workers, mp_context=context, initializer=watch_parent,
+                             initargs=(os.getpid(),)) as pool:
         yield from pool.map(_extract, paths, chunksize=chunk)

@@ -36,19 +36,42 @@ def expand_paths(items: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
     """Article files under files/folders (sorted, de-duplicated), and the missing items.
 
     A missing item is returned as an error rather than raised, so that one typo
-    in a list of folders does not prevent ingesting the others.
+    in a list of folders does not prevent ingesting the others. Inside a folder,
+    a symbolic link (article or sidecar) leading out of that folder is not
+    followed: it is an error naming the file, so a planted link cannot make the
+    ingest read and quote a file from elsewhere.
     """
-    from geo.articles import iter_article_paths
+    from geo.articles import iter_article_paths, sidecar_path
 
     found: dict[Path, None] = {}
     errors: list[ArticleError] = []
     for item in items:
         try:
+            root = Path(item).resolve() if Path(item).is_dir() else None
             for path in iter_article_paths([item]):
+                if root is not None:
+                    outside = _outside(path, root) or _outside(sidecar_path(path), root)
+                    if outside:
+                        errors.append(ArticleError(path, outside))
+                        continue
                 found.setdefault(path, None)
         except ArticleError as exc:
             errors.append(exc)
     return sorted(found), errors
+
+
+def _outside(path: Path, root: Path) -> str | None:
+    """Why `path` (in the folder `root`) is not read: a link out of the folder; or None."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):
+        return "a symbolic link loop: not followed"
+    if target == root or root in target.parents:
+        return None
+    what = "its sidecar is" if path.name.endswith(".meta.json") else "it is"
+    return f"{what} a symbolic link out of the folder {root.name}: not followed"
 
 
 def fingerprint(path: Path) -> str:

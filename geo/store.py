@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 #: Part of the rebuild key: bump it when the merge rules change, so the next
 #: ingest rebuilds the merged view even if no article changed.
-MERGE_VERSION = 1
+MERGE_VERSION = 2  # 2: formula cells behind invisible characters neutralised
 #: Reports of the same place at most this many days apart are one event.
 MERGE_DAYS = 1
 #: Two approximate points closer than this are the same place.
@@ -183,28 +183,57 @@ class Filters:
         return params
 
     @classmethod
-    def from_query_params(cls, params: Mapping[str, Any]) -> Filters:
+    def from_query_params(cls, params: Mapping[str, Any], *,
+                          max_date: dt.date | None = None) -> Filters:
         """Inverse of `to_query_params`; lenient, since users edit URLs.
 
         A value may be a string or a list of strings. With Streamlit, pass
         `{k: st.query_params.get_all(k) for k in st.query_params}`: `to_dict()`
         keeps only the last value of a repeated key. An unreadable date is
-        ignored rather than raised.
+        ignored rather than raised; dates are clamped to [MIN_DATE, max_date
+        (default today)] (an inverted range stays: it selects nothing); the
+        search text and the lists are cut to bounds a page can show (a crafted
+        URL must not crash it).
         """
-        values = {attr: _as_list(params.get(key)) for attr, key in cls.PARAMS.items()}
+        values = {attr: _as_list(params.get(key))[:MAX_FILTER_VALUES]
+                  for attr, key in cls.PARAMS.items()}
         text = params.get("q")
         if isinstance(text, list | tuple):
             text = text[-1] if text else None
         rejected = params.get("rejected")
         if isinstance(rejected, list | tuple):
             rejected = rejected[-1] if rejected else None
+        high = max(max_date or dt.date.today(), MIN_DATE)
+        date_from = _clamp(_as_date(_last(params.get("from"))), MIN_DATE, high)
+        date_to = _clamp(_as_date(_last(params.get("to"))), MIN_DATE, high)
         return cls(
             **values,
-            date_from=_as_date(_last(params.get("from"))),
-            date_to=_as_date(_last(params.get("to"))),
-            text=(str(text).strip() or None) if text else None,
+            date_from=date_from,
+            date_to=date_to,
+            text=(str(text)[:MAX_SEARCH_CHARS].strip() or None) if text else None,
             include_rejected=str(rejected or "").lower() in {"1", "true", "yes", "on"},
         )
+
+
+#: Bounds on what a visitor can send (a crafted URL or search box): SQLite refuses
+#: an expression of ~1,000 LIKE terms ("Expression tree is too large") and a LIKE
+#: pattern over 50,000 bytes, so a search keeps its first words, each cut short.
+MAX_SEARCH_WORDS = 20
+MAX_WORD_CHARS = 100
+MAX_SEARCH_CHARS = 1000
+MAX_FILTER_VALUES = 500
+#: Dates a URL may ask for (the dashboard's date picker refuses earlier ones).
+MIN_DATE = dt.date(1970, 1, 1)
+
+
+def search_words(text: str | None) -> list[str]:
+    """The folded words a search matches on, bounded (see MAX_SEARCH_WORDS)."""
+    words = _fold((text or "")[:MAX_SEARCH_CHARS * 4]).split()
+    return list(dict.fromkeys(w[:MAX_WORD_CHARS] for w in words))[:MAX_SEARCH_WORDS]
+
+
+def _clamp(day: dt.date | None, low: dt.date, high: dt.date) -> dt.date | None:
+    return None if day is None else min(max(day, low), high)
 
 
 def _last(value: Any) -> Any:
@@ -633,6 +662,10 @@ class Store:
             message = exc.cause if isinstance(exc, ArticleError) else str(exc)
             report.failed.append((_shown(path), message))
             return "failed", message
+        except RecursionError:  # e.g. a sidecar of 100,000 nested arrays
+            message = "nested too deeply to read (its sidecar's JSON?)"
+            report.failed.append((_shown(path), message))
+            return "failed", message
         except Exception as exc:  # a bug on one article must not lose the others
             log.debug("extraction failed on %s", path, exc_info=True)
             message = f"internal error: {type(exc).__name__}: {exc}"
@@ -869,7 +902,7 @@ class Store:
             if bound is not None:
                 clauses.append(f"i.event_date {op} ?")
                 params.append(bound.isoformat())
-        for word in _fold(f.text or "").split():
+        for word in search_words(f.text):
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             clauses.append("i.rid IN (SELECT rid FROM incident_search WHERE search LIKE ? "
                            "ESCAPE '\\')")

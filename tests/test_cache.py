@@ -53,13 +53,55 @@ def test_negative_answers_expire(tmp_path, monkeypatch):
         assert len(cache) == 0
 
 
-def test_positive_answers_do_not_expire(tmp_path, monkeypatch):
+def test_positive_answers_expire_too(tmp_path, monkeypatch):
+    """A wrong answer once cached must not be trusted for ever (GEO_CACHE_DAYS)."""
+    monkeypatch.setenv("GEO_CACHE_DAYS", "2")
     with GeoCache(tmp_path / "c.sqlite", negative_ttl=1) as cache:
         cache.put("bey", "", "ban", PLACE)
-        later = time.time() + 10 * 365 * 86400
-        monkeypatch.setattr(time, "time", lambda: later)
+        soon, later = time.time() + 86400, time.time() + 3 * 86400
+        monkeypatch.setattr(time, "time", lambda: soon)
         cache.clear_memory()
         assert cache.get("bey", "", "ban") == PLACE
+        monkeypatch.setattr(time, "time", lambda: later)
+        cache.clear_memory()
+        assert cache.get("bey", "", "ban") is MISS
+
+
+@pytest.mark.parametrize("stored", ["not json", "[1, 2, 3]", '{"error": 1}', "[" * 100000])
+def test_a_bad_row_is_a_miss_and_deleted(tmp_path, stored):
+    path = tmp_path / "c.sqlite"
+    with GeoCache(path) as cache:
+        cache.put("bey", "", "ban", PLACE)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE answers SET result = ?", (stored,))
+    with GeoCache(path) as cache:
+        assert cache.get("bey", "", "ban") is MISS
+        assert len(cache) == 0
+
+
+def test_a_cache_with_the_wrong_schema_is_set_aside(tmp_path, caplog):
+    path = tmp_path / "c.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE answers (key TEXT PRIMARY KEY, blob BLOB)")
+    with caplog.at_level(logging.WARNING, logger="geo.cache"):
+        cache = GeoCache(path)
+    assert "set aside" in caplog.text
+    cache.put("bey", "", "ban", PLACE)
+    assert cache.get("bey", "", "ban") == PLACE
+    cache.close()
+
+
+def test_list_purge_and_clear(tmp_path):
+    with GeoCache(tmp_path / "c.sqlite") as cache:
+        cache.put("bey", "dept=01", "ban", PLACE)
+        cache.put("bey", "", "nominatim", PLACE)
+        cache.put("nowhere", "", "ban", None)
+        assert {e["query"] for e in cache.entries()} == {"bey", "nowhere"}
+        assert cache.purge("bey", "ban") == 1
+        assert cache.get("bey", "dept=01", "ban") is MISS
+        assert cache.get("bey", "", "nominatim") == PLACE
+        assert cache.clear() == 2
+        assert len(cache) == 0
 
 
 def _writer(path: str, worker: int, n: int, ready, go, spans) -> None:

@@ -345,3 +345,24 @@ def test_the_table_speaks_the_readers_language(store: Path) -> None:
     french = app({"lang": "fr"})
     assert any("Identifiant" in d.value.columns and "Tués" in d.value.columns
                for d in french.dataframe)
+
+
+@pytest.mark.parametrize("params", [
+    {"from": "1900-01-01"},
+    {"to": "2999-12-31"},
+    {"from": "2999-01-01", "to": "1900-01-01"},
+    {"q": " ".join(f"w{i}" for i in range(1200))},  # "Expression tree is too large"
+    {"q": "x" * 60_000},  # "LIKE or GLOB pattern too complex"
+])
+def test_crafted_urls_do_not_crash_the_page(store: Path, params: dict[str, str]) -> None:
+    """Attacks of issue 18, item 9: each used to end in a traceback with server paths."""
+    at = app(params)
+    assert shown(at) >= 0
+
+
+def test_visitors_get_no_tracebacks_and_no_table_toolbar_download() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["client"]["disableDataExport"] is True

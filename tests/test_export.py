@@ -52,7 +52,22 @@ def test_formula_cells_are_neutralised(text: str) -> None:
     assert props["place"] == "'" + text
 
 
-@pytest.mark.parametrize("text", ["Toulon", "1+1", "a=b", "", "'quoted", " =spaced"])
+@pytest.mark.parametrize("hidden", ["\ufeff", "\u200b", "\xa0", " ", "'", '"', "\n",
+                                    "\u202e", " \u200b\ufeff"])
+@pytest.mark.parametrize("formula", ["=HYPERLINK(\"http://evil\")", "+1", "-1+2", "@SUM(A1)"])
+def test_formulas_behind_invisible_characters_are_neutralised(hidden: str, formula: str) -> None:
+    """Attack of issue 18: U+FEFF, U+200B, NBSP, a space, a quote or a newline before
+    the formula character."""
+    text = hidden + formula
+    inc = sample(place=text, sources=[Source(text, title=text)], evidence=[])
+    csv_text = export.to_csv([inc])
+    [row] = parse(csv_text)
+    assert row["place"] == row["sources"] == row["source_titles"] == "'" + text
+    assert export.to_geojson([inc])["features"][0]["properties"]["place"] == "'" + text
+    assert export.frame_to_csv(export.incidents_frame([inc])) == csv_text  # vectorised too
+
+
+@pytest.mark.parametrize("text", ["Toulon", "1+1", "a=b", "", "'quoted", " spaced", "\ufeffToulon"])
 def test_harmless_cells_are_unchanged(text: str) -> None:
     assert export.neutralise(text) == text
 
@@ -115,7 +130,8 @@ def test_frame_paths_match_incident_paths() -> None:
     assert len(empty) == 0 and export.frame_to_csv(empty) == export.to_csv([])
 
 
-text_st = st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\",;|' aé€\u2028x0")), max_size=8)
+text_st = st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\",;|' aé€\u2028x0\ufeff\u200b\xa0")),
+                  max_size=8)
 
 
 @settings(max_examples=150, deadline=None)
@@ -132,6 +148,7 @@ def test_no_cell_is_ever_a_formula_and_values_survive(place: str | None, source:
     for name, kind in export.CSV_COLUMNS:
         if kind == "text":
             assert not row[name].startswith(export.FORMULA_PREFIXES), (name, row[name])
+            assert not export.is_formula(row[name]) or row[name].startswith("'"), row[name]
     assert row["place"] == export.neutralise(place or "")
     assert row["killed"] == ("" if killed is None else str(killed))
     assert (float(row["lat"]) == lat) if lat is not None else row["lat"] == ""

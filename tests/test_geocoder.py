@@ -195,8 +195,8 @@ def test_online_answer_improves_a_department_fallback(tmp_path, server):
         "Villepinte", "commune", "commune", "39", "nominatim", "39999")
     assert p.department == "Jura" and p.region == "Bourgogne-Franche-Comté"
     req = server.requests_to("nominatim")[0]
-    assert req.params["q"] == "Villepinte, Jura"
-    assert "prison-attacks-map" in req.headers["User-Agent"]
+    assert req.params["q"] == "Villepinte" and "prison-attacks-map" in req.headers["User-Agent"]
+    assert req.params["bounded"] == "1"  # the department as a box, not as words
 
 
 def test_online_is_not_asked_when_the_gazetteer_is_precise(tmp_path, server):
@@ -238,6 +238,11 @@ def test_online_answer_outside_the_required_department_is_rejected(tmp_path, ser
     ("500", "service error"),
     ("malformed", "unreadable answer"),
     ("close", "unreachable"),
+    ("nan", "unexpected answer"),
+    ("abroad", "answer outside France"),
+    ("error_json", "answer is not a list"),
+    ("list_json", "malformed place"),
+    ("redirect", "redirect to another host"),
 ])
 def test_provider_faults_end_in_a_log_line_and_the_offline_answer(
         tmp_path, server, caplog, fault, log_text):
@@ -249,6 +254,18 @@ def test_provider_faults_end_in_a_log_line_and_the_offline_answer(
     lines = [r.getMessage() for r in caplog.records if r.name == "geo.geocoder"]
     assert len(lines) == 1 and log_text in lines[0] and "offline answer" in lines[0]
     assert len(g.cache) == 0  # a failure is never cached as a result
+
+
+def test_a_wrong_answer_already_cached_is_not_trusted(tmp_path, server):
+    """A cache filled by a broken service (Sydney, claiming Ain) before this check
+    existed: the answer is ignored, the offline answer stands."""
+    g = online(tmp_path, NominatimProvider(server.nominatim_url, min_interval=0))
+    sydney = {"query": "Bey", "name": "Bey", "lat": -33.87, "lon": 151.21, "kind": "commune",
+              "precision": "commune", "provider": "nominatim", "department_code": "01"}
+    g.cache.put("bey", "dept=01|region=", "nominatim", [sydney])
+    p = g.geocode("Bey (Ain)")
+    assert p.provider == "gazetteer" and p.precision == "department"
+    assert server.requests == []
 
 
 def test_connection_refused_ends_in_the_offline_answer(tmp_path, caplog):

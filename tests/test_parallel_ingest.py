@@ -92,3 +92,51 @@ def test_a_worker_failure_is_reported_like_a_serial_one(tmp_path: Path) -> None:
     path, status, message, incidents = parallel._extract(str(bad))
     assert (path, status, incidents) == (str(bad), "failed", None)
     assert "date" in message
+
+
+def _orphan_maker(queue) -> None:  # runs in a child that starts a watched grandchild, then dies
+    import multiprocessing as mp
+    import os
+
+    ctx = mp.get_context("fork")
+    child = ctx.Process(target=_watched, args=(os.getpid(),))
+    child.start()
+    queue.send(child.pid)  # a pipe: sent before the exit below, unlike a queue's feeder
+    os._exit(0)  # like kill -9: no clean-up of the worker
+
+
+def _watched(parent: int) -> None:
+    import time
+
+    from geo.parallel import watch_parent
+
+    watch_parent(parent)
+    time.sleep(120)  # a worker busy with an article
+
+
+def test_workers_exit_when_the_ingest_is_killed() -> None:
+    """Issue 18, item 11: `kill -9` of an ingest left its worker processes running."""
+    import multiprocessing as mp
+    import os
+    import time
+
+    ctx = mp.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    maker = ctx.Process(target=_orphan_maker, args=(sender,))
+    maker.start()
+    assert receiver.poll(30)
+    pid = receiver.recv()
+    maker.join(timeout=30)
+    deadline = time.monotonic() + 30  # generous: the worker polls every 0.5 s
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            state = stat.rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        if state in ("Z", "X"):  # exited; its new parent has not reaped it yet
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        raise AssertionError("the orphaned worker kept running")

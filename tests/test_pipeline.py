@@ -120,3 +120,35 @@ def test_seed_ambush_is_filed_under_the_department_its_point_lies_in(geocoder: A
     (ambush,) = [i for i in result.incidents if "ambush" in i.types]
     assert ambush.geo_precision == "approximate"
     assert (ambush.department, ambush.region) == ("Eure", "Normandie")
+
+
+def test_symbolic_links_out_of_the_folder_are_not_followed(tmp_path: Path) -> None:
+    """Attack of issue 18, item 8: a link in the ingest folder to a private file
+    elsewhere (mode 0600) must not be read and quoted as evidence."""
+    import os
+
+    from geo.store import Store
+
+    secret = tmp_path / "private" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("Shots were fired at the prison of Toulon on Monday. SECRET-TOKEN-42.",
+                      "utf-8")
+    secret.chmod(0o600)
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "link.txt").symlink_to(secret)
+    (folder / "inner.txt").write_text("Cars were set ablaze outside the prison of Nimes "
+                                      "on Tuesday.", "utf-8")
+    (folder / "inner.meta.json").symlink_to(secret)  # a sidecar link out too
+    (folder / "ok.txt").write_text("A guard was assaulted at the prison of Fresnes.", "utf-8")
+    (folder / "same.txt").symlink_to(folder / "ok.txt")  # inside the folder: fine
+    paths, errors = pipeline.expand_paths([folder])
+    assert [p.name for p in paths] == ["ok.txt", "same.txt"]
+    causes = {Path(e.path).name: e.cause for e in errors}
+    assert "symbolic link out of the folder articles: not followed" in causes["link.txt"]
+    assert causes["inner.txt"].startswith("its sidecar is a symbolic link out")
+    store = Store(tmp_path / "s.sqlite")
+    report = store.ingest([folder], corrections_path=tmp_path / "none.json")
+    assert {os.path.basename(p) for p, _ in report.failed} == {"link.txt", "inner.txt"}
+    assert "SECRET-TOKEN-42" not in store.export_csv()
+    store.close()

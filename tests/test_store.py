@@ -871,3 +871,24 @@ def test_corrections_by_member_id_and_on_direct_incidents(fake: Path, tmp_path: 
     assert store.get("inc-007").status == "rejected"
     store.ingest([arts], force=True)  # a rebuild keeps the direct incident
     assert store.get("inc-007") is not None and store.count(Filters(include_rejected=True)) == 2
+
+
+def test_url_filters_are_clamped_and_bounded() -> None:
+    """A crafted URL gets dates the page accepts and a search SQLite can run."""
+    from geo.store import MAX_SEARCH_WORDS, MAX_WORD_CHARS, MIN_DATE, search_words
+
+    f = Filters.from_query_params({"from": "1900-01-01", "to": "2999-12-31"},
+                                  max_date=dt.date(2030, 1, 1))
+    assert (f.date_from, f.date_to) == (MIN_DATE, dt.date(2030, 1, 1))
+    f = Filters.from_query_params({"from": "3000-01-01"}, max_date=dt.date(2030, 1, 1))
+    assert f.date_from == dt.date(2030, 1, 1)
+    words = search_words(" ".join(f"w{i}" for i in range(1200)) + " " + "y" * 60_000)
+    assert len(words) == MAX_SEARCH_WORDS and max(map(len, words)) <= MAX_WORD_CHARS
+    assert len(search_words("x" * 60_000)[0]) == MAX_WORD_CHARS
+
+
+def test_huge_searches_run(tmp_path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    for text in (" ".join(f"w{i}" for i in range(1200)), "x" * 60_000):
+        assert store.count(Filters(text=text)) == 0
+    store.close()

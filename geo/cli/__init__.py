@@ -13,7 +13,7 @@ from geo import __version__
 from geo.errors import GeoError
 
 #: Subcommand modules, in the order `--help` lists them.
-COMMANDS = ("extract", "geocode", "ingest", "watch", "export")
+COMMANDS = ("extract", "geocode", "ingest", "watch", "export", "cache")
 
 
 def add_online_options(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except GeoError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RecursionError:  # a deeply nested JSON input (sidecar, corrections file)
+        print("error: an input file is nested too deeply to read (JSON sidecar or "
+              "corrections file?)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

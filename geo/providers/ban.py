@@ -11,8 +11,9 @@ from typing import Any, ClassVar
 from geopy.geocoders import BANFrance
 
 from geo import config
+from geo.errors import ProviderResponseError
 from geo.model import Place
-from geo.providers.base import Provider
+from geo.providers.base import Box, Provider
 
 _KINDS = {"municipality": ("commune", "commune")}
 
@@ -27,10 +28,20 @@ class BANProvider(Provider):
         super().__init__(url or config.ban_url(), **kwargs)
         self.geocoder = BANFrance(user_agent=self.user_agent, **self.geopy_options())
 
-    def _request(self, query: str, department: str | None, region: str | None,
-                 limit: int) -> list[Any] | None:
-        text = " ".join(p for p in (query, department) if p)
-        return self.geocoder.geocode(text, exactly_one=False, limit=limit)
+    def _request(self, query: str, area: Box | None, limit: int) -> list[Any] | None:
+        # BAN has no area filter and reads every word as part of the address: send
+        # the name alone, more candidates when the caller keeps only an area's.
+        return self.geocoder.geocode(query, exactly_one=False,
+                                     limit=limit * 2 if area is not None else limit)
+
+    def _check_json(self, data: Any) -> None:
+        """BAN answers a GeoJSON FeatureCollection of Point features."""
+        if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+            raise ProviderResponseError(f"{self.name}: answer is not a FeatureCollection")
+        for item in data["features"]:
+            geometry = item.get("geometry") if isinstance(item, dict) else None
+            if not isinstance(geometry, dict) or not isinstance(item.get("properties"), dict):
+                raise ProviderResponseError(f"{self.name}: malformed feature in the answer")
 
     def _parse(self, location: Any, query: str) -> Place | None:
         props = location.raw.get("properties") or {}

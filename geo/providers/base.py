@@ -7,7 +7,9 @@ line and fall back to the offline answer whatever went wrong on the wire.
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -17,7 +19,7 @@ from urllib.error import HTTPError
 from urllib.parse import urlsplit
 
 from geopy import exc as geopy_exc
-from geopy.adapters import AdapterHTTPError, URLLibAdapter
+from geopy.adapters import AdapterHTTPError
 
 from geo import config
 from geo.errors import (
@@ -27,6 +29,7 @@ from geo.errors import (
     ProviderUnavailable,
 )
 from geo.model import Place
+from geo.providers.adapter import BoundedAdapter
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,12 @@ T = TypeVar("T")
 DEFAULT_BACKOFF = 60.0
 #: Seconds to wait for an answer before giving up on a request (GEO_ONLINE_TIMEOUT).
 DEFAULT_TIMEOUT = config.DEFAULT_ONLINE_TIMEOUT
+#: A Retry-After longer than this is read as this: a hostile or broken service must
+#: not switch a provider off for days in a long-running dashboard.
+MAX_RETRY_AFTER = 900.0
+
+#: (south, west, north, east) in degrees: the area a request is narrowed to.
+Box = tuple[float, float, float, float]
 
 
 class RequestGate:
@@ -92,7 +101,8 @@ class Provider(ABC):
     default_url: ClassVar[str]
 
     def __init__(self, url: str | None = None, *, timeout: float | None = None,
-                 user_agent: str | None = None, min_interval: float | None = None) -> None:
+                 user_agent: str | None = None, min_interval: float | None = None,
+                 max_bytes: int | None = None) -> None:
         base = (url or self.default_url).rstrip("/")
         parts = urlsplit(base if "://" in base else f"https://{base}")
         self.url = base
@@ -100,6 +110,7 @@ class Provider(ABC):
         self.domain = parts.netloc + parts.path
         self.timeout = timeout if timeout is not None else config.online_timeout()
         self.user_agent = user_agent
+        self.max_bytes = max_bytes if max_bytes is not None else config.online_max_bytes()
         if min_interval is not None:
             self.min_interval = min_interval  # type: ignore[misc]  # per-instance override
         self.gate = RequestGate.for_host(parts.netloc)
@@ -110,38 +121,49 @@ class Provider(ABC):
         )
 
     def geopy_options(self) -> dict[str, Any]:
-        """Keyword arguments every geopy geocoder here gets: no retries, our timeout."""
+        """Keyword arguments every geopy geocoder here gets: no retries, our deadline."""
         options: dict[str, Any] = {
             "domain": self.domain,
             "scheme": self.scheme,
             "timeout": self.timeout,
-            # urllib: one attempt per request (requests' adapter retries twice by
-            # default, which would break the pacing and triple the timeouts).
-            "adapter_factory": URLLibAdapter,
+            # One attempt per request, a total deadline, a size cap, same-host
+            # redirects, and the answer's shape checked (geo.providers.adapter).
+            "adapter_factory": functools.partial(BoundedAdapter, max_bytes=self.max_bytes,
+                                                 check=self._check_json),
         }
         if self.proxies is not None:
             options["proxies"] = self.proxies
         return options
 
-    def search(self, query: str, *, department: str | None = None, region: str | None = None,
-               limit: int = 5) -> list[Place]:
+    def search(self, query: str, *, area: Box | None = None, limit: int = 5) -> list[Place]:
         """Candidate places for a name, best first by the service's own ranking.
 
-        `department` and `region` are names added to the request to narrow it.
-        Raises a `GeocoderError` subclass on any failure; [] means "no such place".
+        Only the name is sent: never "France" nor a department's name, which
+        services match as words of the place. `area` (the department's or region's
+        box) narrows the request where the service can; the caller checks that
+        each answer lies in it. Raises a `GeocoderError` subclass on any failure,
+        a malformed answer included; [] means "no such place".
         """
         self.gate.wait_turn(self.min_interval, self.name)
         started = time.monotonic()
-        raw = self._call(lambda: self._request(query, department, region, limit))
+        raw = self._call(lambda: self._request(query, area, limit))
         log.debug("%s: %r answered in %.3f s", self.name, query, time.monotonic() - started)
         try:
-            return [p for p in (self._parse(item, query) for item in raw or ()) if p]
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-            raise ProviderResponseError(f"{self.name}: unexpected answer ({exc!r})") from exc
+            places = [p for p in (self._parse(item, query) for item in raw or ()) if p]
+        except Exception as exc:  # any surprise in an answer is the service's failure
+            raise ProviderResponseError(f"{self.name}: unexpected answer ({_short(exc)})") from exc
+        for place in places:
+            problem = _malformed(place)
+            if problem:
+                raise ProviderResponseError(f"{self.name}: malformed answer ({problem})")
+        return places
 
     @abstractmethod
-    def _request(self, query: str, department: str | None, region: str | None,
-                 limit: int) -> list[Any] | None:
+    def _check_json(self, data: Any) -> None:
+        """Raise ProviderResponseError unless `data` has the service's answer shape."""
+
+    @abstractmethod
+    def _request(self, query: str, area: Box | None, limit: int) -> list[Any] | None:
         """Call geopy; return its list of Locations (or None)."""
 
     @abstractmethod
@@ -154,6 +176,7 @@ class Provider(ABC):
             return fn()
         except geopy_exc.GeocoderRateLimited as exc:
             wait = float(exc.retry_after) if exc.retry_after is not None else DEFAULT_BACKOFF
+            wait = min(max(wait, 0.0), MAX_RETRY_AFTER) if math.isfinite(wait) else DEFAULT_BACKOFF
             self.gate.block(wait)
             raise ProviderRateLimited(
                 f"{self.name}: rate-limited (HTTP 429), retry after {wait:.0f} s",
@@ -172,10 +195,30 @@ class Provider(ABC):
             if _network_failure(exc):  # refused, reset, DNS: geopy calls these service errors
                 raise ProviderUnavailable(f"{self.name}: unreachable ({_short(exc)})") from exc
             raise ProviderResponseError(f"{self.name}: service error ({_short(exc)})") from exc
+        except ProviderResponseError as exc:  # from the adapter: name the provider
+            if str(exc).startswith(f"{self.name}:"):
+                raise
+            raise ProviderResponseError(f"{self.name}: {exc}") from exc
         except GeocoderError:
             raise
         except OSError as exc:  # a socket error geopy did not wrap
             raise ProviderUnavailable(f"{self.name}: unreachable ({_short(exc)})") from exc
+        except Exception as exc:  # geopy choking on an answer (NaN, no display_name...)
+            raise ProviderResponseError(
+                f"{self.name}: unexpected answer ({type(exc).__name__}: {_short(exc)})"
+            ) from exc
+
+
+def _malformed(place: Place) -> str | None:
+    """What is wrong with a parsed place, or None: finite coordinates in range, a name."""
+    lat, lon = place.lat, place.lon
+    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+        return "no coordinates"
+    if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
+        return f"coordinates {lat!r}, {lon!r}"
+    if not str(place.name or "").strip():
+        return "a place without a name"
+    return None
 
 
 def _network_failure(exc: BaseException) -> bool:

@@ -12,8 +12,9 @@ from typing import Any, ClassVar
 from geopy.geocoders import Nominatim
 
 from geo import config
+from geo.errors import ProviderResponseError
 from geo.model import Place
-from geo.providers.base import Provider
+from geo.providers.base import Box, Provider
 
 #: France and its overseas territories, as Nominatim's country filter spells them.
 COUNTRY_CODES = ["fr", "gp", "mq", "gf", "re", "yt", "pm", "bl", "mf", "wf", "pf", "nc"]
@@ -32,13 +33,27 @@ class NominatimProvider(Provider):
         super().__init__(url or config.nominatim_url(), **kwargs)
         self.geocoder = Nominatim(user_agent=self.user_agent, **self.geopy_options())
 
-    def _request(self, query: str, department: str | None, region: str | None,
-                 limit: int) -> list[Any] | None:
-        text = ", ".join(p for p in (query, department, region) if p)
+    def _request(self, query: str, area: Box | None, limit: int) -> list[Any] | None:
+        # The area as a bounded view box, not as words: "Bey, Ain" makes Nominatim
+        # look for a place whose address contains "Ain".
+        box = None
+        if area is not None:
+            south, west, north, east = area
+            box = [(north, west), (south, east)]
         return self.geocoder.geocode(
-            text, exactly_one=False, limit=limit, addressdetails=True, extratags=True,
-            country_codes=COUNTRY_CODES, language="fr",
+            query, exactly_one=False, limit=limit, addressdetails=True, extratags=True,
+            country_codes=COUNTRY_CODES, language="fr", viewbox=box, bounded=box is not None,
         )
+
+    def _check_json(self, data: Any) -> None:
+        """Nominatim answers a JSON array of objects with lat, lon and display_name."""
+        if not isinstance(data, list):
+            raise ProviderResponseError(f"{self.name}: answer is not a list of places "
+                                        f"({type(data).__name__})")
+        for item in data:
+            if not isinstance(item, dict) or not all(k in item for k in
+                                                     ("lat", "lon", "display_name")):
+                raise ProviderResponseError(f"{self.name}: malformed place in the answer")
 
     def _parse(self, location: Any, query: str) -> Place | None:
         raw = location.raw

@@ -12,7 +12,11 @@ Why: provider and failing-service tests must exercise geopy's real HTTP path
 
 Faults, queued with `fail(mode, times=1)` or made permanent with `always(mode)`:
 "timeout" (answers after `delay` s), "429" (with Retry-After), "500",
-"malformed" (200 with broken JSON), "close" (drops the connection unanswered).
+"malformed" (200 with broken JSON), "close" (drops the connection unanswered),
+"nan" (a place with NaN coordinates), "abroad" (a place in Sydney claiming the
+department asked), "drip" (one byte every `delay` s), "huge" (a body of
+`HUGE_BYTES`), "error_json" (200 with {"error": ...}), "list_json" (200 with
+[1, 2, 3]), "redirect" (302 to another host).
 `refused_url()` gives an address where nothing listens (connection refused).
 """
 
@@ -29,7 +33,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from geo.normalize import fold
 
-FAULTS = ("timeout", "429", "500", "malformed", "close")
+FAULTS = ("timeout", "429", "500", "malformed", "close", "nan", "abroad", "drip", "huge",
+          "error_json", "list_json", "redirect")
+#: Size of the "huge" fault's body (streamed, never held in memory).
+HUGE_BYTES = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -183,19 +190,74 @@ class _Handler(BaseHTTPRequestHandler):
             st.requests.append(RecordedRequest(parts.path, params, dict(self.headers),
                                                time.monotonic()))
             fault = st.faults.pop(0) if st.faults else st.always
-        if fault is not None and self._fault(fault):
+        if fault is not None and self._fault(fault, parts.path):
             return
         if parts.path.rstrip("/") == "/nominatim/search":
             body = self._nominatim(params)
+            if fault is not None and fault.mode in ("nan", "abroad"):
+                body = self._spoiled(body, fault.mode)
         elif parts.path.rstrip("/") == "/ban/search":
             body = self._ban(params)
+            if fault is not None and fault.mode in ("nan", "abroad"):
+                if not body["features"]:
+                    body = self._ban({"q": self.state.places[0].name})
+                for f in body["features"]:
+                    f["geometry"]["coordinates"] = (
+                        [float("nan"), float("nan")] if fault.mode == "nan" else [151.2, -33.87])
         else:
             self._send(404, b'{"error": "not found"}')
             return
         self._send(200, json.dumps(body).encode())
 
-    def _fault(self, fault: _Fault) -> bool:
+    def _spoiled(self, body: list[dict[str, Any]], mode: str) -> list[dict[str, Any]]:
+        if not body:  # spoil an answer whatever was asked
+            body = self._nominatim({"q": self.state.places[0].name})
+        for place in body:
+            if mode == "nan":
+                place["lat"], place["lon"] = "nan", "inf"
+            else:  # Sydney, still claiming the French department
+                place["lat"], place["lon"] = "-33.87", "151.21"
+        return body
+
+    def _fault(self, fault: _Fault, path: str = "") -> bool:
         """Play a fault; True when the request is fully handled."""
+        if fault.mode in ("nan", "abroad"):
+            return False  # answered normally, then spoiled
+        if fault.mode == "drip":
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                for _ in range(200):  # bounded: 200 bytes at most
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(fault.delay)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
+            return True
+        if fault.mode == "huge":
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(HUGE_BYTES))
+                self.end_headers()
+                block = b" " * 65536
+                for _ in range(HUGE_BYTES // len(block)):
+                    self.wfile.write(block)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
+            return True
+        if fault.mode == "error_json":
+            self._send(200, b'{"error": "internal failure"}')
+            return True
+        if fault.mode == "list_json":
+            self._send(200, b"[1, 2, 3]")
+            return True
+        if fault.mode == "redirect":
+            self._send(302, b"", {"Location": f"http://example.org{path}"})
+            return True
         if fault.mode == "timeout":
             time.sleep(fault.delay)
             return False  # then answer normally, too late for the client

@@ -32,21 +32,23 @@ def test_nominatim_parses_places(server):
 
 def test_nominatim_request_identifies_itself_and_filters_france(server, monkeypatch):
     monkeypatch.setenv("GEO_USER_AGENT", "test-suite/1.0 (ops@example.org)")
-    NominatimProvider(server.nominatim_url, min_interval=0).search("Bey", department="Ain")
+    NominatimProvider(server.nominatim_url, min_interval=0).search(
+        "Bey", area=(45.6, 4.7, 46.5, 6.2))
     req = server.requests_to("nominatim")[0]
     assert req.headers["User-Agent"] == "test-suite/1.0 (ops@example.org)"
-    assert req.params["q"] == "Bey, Ain"
+    assert req.params["q"] == "Bey"  # no department or country name sent as words
+    assert req.params["bounded"] == "1" and req.params["viewbox"]
     assert "fr" in req.params["countrycodes"].split(",")
     assert req.params["addressdetails"] == "1"
 
 
 def test_ban_parses_places(server):
-    found = BANProvider(server.ban_url).search("Bey", department="Ain")
-    assert len(found) == 1
-    p = found[0]
+    found = BANProvider(server.ban_url).search("Bey", area=(45.6, 4.7, 46.5, 6.2))
+    assert len(found) == 2  # BAN cannot narrow: the caller keeps the area's
+    p = next(p for p in found if p.department_code == "01")
     assert (p.name, p.kind, p.insee, p.department_code, p.department, p.provider) == (
         "Bey", "commune", "01040", "01", "Ain", "ban")
-    assert server.requests_to("ban")[0].params["q"] == "Bey Ain"
+    assert server.requests_to("ban")[0].params["q"] == "Bey"
 
 
 def test_no_match_is_an_empty_list(server):
@@ -116,7 +118,7 @@ def test_connection_refused(provider):
 def test_loopback_urls_bypass_proxies(server, monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # would refuse
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
-    assert BANProvider(server.ban_url).search("Bey", department="Ain")
+    assert BANProvider(server.ban_url).search("Bey")
 
 
 def test_unknown_provider_name():
@@ -124,3 +126,54 @@ def test_unknown_provider_name():
 
     with pytest.raises(GeoError, match="unknown online provider"):
         make_provider("gogle")
+
+
+@pytest.mark.parametrize(("fault", "words"), [
+    ("nan", "unexpected answer"),
+    ("error_json", "answer is not"),
+    ("list_json", "malformed"),
+    ("redirect", "redirect to another host (example.org) refused"),
+])
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_hostile_answers_are_provider_failures(server, fault, words, provider):
+    """NaN coordinates, an error object or a bare list in a 200, a redirect elsewhere:
+    each is a ProviderResponseError, never a crash nor an empty "no such place"."""
+    server.fail(fault)
+    url = server.nominatim_url if provider == "nominatim" else server.ban_url
+    p = make_provider(provider, url=url, timeout=2.0, min_interval=0)
+    with pytest.raises(ProviderResponseError) as exc:
+        p.search("Bey")
+    if not (provider == "ban" and fault == "list_json"):
+        assert words in str(exc.value)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_dripping_server_is_cut_at_the_total_deadline(server, provider):
+    """One byte every 0.3 s never trips a per-read timeout; the 1 s deadline does."""
+    server.fail("drip", delay=0.3)
+    url = server.nominatim_url if provider == "nominatim" else server.ban_url
+    p = make_provider(provider, url=url, timeout=1.0, min_interval=0)
+    started = time.monotonic()
+    with pytest.raises(ProviderUnavailable, match="timed out"):
+        p.search("Bey")
+    assert time.monotonic() - started < 15  # the deadline plus margin, not 60 s of drip
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_huge_answer_is_refused_not_read(server, provider):
+    server.fail("huge")
+    url = server.nominatim_url if provider == "nominatim" else server.ban_url
+    p = make_provider(provider, url=url, timeout=5.0, min_interval=0, max_bytes=100_000)
+    with pytest.raises(ProviderResponseError, match="refused"):
+        p.search("Bey")
+
+
+def test_retry_after_is_capped(server):
+    from geo.providers.base import MAX_RETRY_AFTER
+
+    server.fail("429", retry_after="99999999")
+    p = NominatimProvider(server.nominatim_url, min_interval=0)
+    with pytest.raises(ProviderRateLimited) as exc:
+        p.search("Bey")
+    assert exc.value.retry_after == MAX_RETRY_AFTER
+    p.gate.blocked_until = 0.0

@@ -250,3 +250,31 @@ def test_the_good_seed_is_intact(ingested: Ingested) -> None:
                                               "cp-valence", "ma-nimes", "cp-aix-luynes",
                                               "cp-seine-saint-denis"}
     assert all(r["event_date"] == "2025-04-14" for r in rows)
+
+
+def test_deeply_nested_json_is_a_clear_error_not_a_traceback(geo_env: dict[str, str],
+                                                              tmp_path: Path) -> None:
+    """Issue 18, item 11: a sidecar or corrections file of deeply nested arrays."""
+    folder = tmp_path / "nested"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Shots were fired at the prison of Toulon.", "utf-8")
+    (folder / "a.meta.json").write_text("[" * 20_000 + "]" * 20_000, "utf-8")
+    result = run_geo(geo_env, "ingest", folder)
+    assert "Traceback" not in result.stderr and result.returncode == 1
+    assert "a.txt" in result.stderr and "nested too deeply" in result.stderr
+    corrections = tmp_path / "corrections.json"
+    corrections.write_text("[" * 200_000 + "]" * 200_000, "utf-8")
+    result = run_geo({**geo_env, "GEO_CORRECTIONS": str(corrections)}, "ingest", folder)
+    assert "Traceback" not in result.stderr and result.returncode == 2
+    assert "nested too deeply" in result.stderr
+
+
+def test_export_file_gets_the_usual_mode(geo_env: dict[str, str], tmp_path: Path) -> None:
+    assert run_geo(geo_env, "ingest", SEEDS).returncode == 0
+    out = tmp_path / "x.csv"
+    assert run_geo(geo_env, "export", "-o", out).returncode == 0
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # as any file the user makes, not 0600

@@ -34,6 +34,13 @@ FAULTS = {
     "500": "service error (HTTP Error 500",
     "malformed": "unreadable answer",
     "close": "unreachable",
+    # issue 18: each of these used to fail every article ("internal error", 0 added)
+    # or to be cached as a place or as "no such place"
+    "nan": "unexpected answer",
+    "abroad": "answer outside France",
+    "error_json": "answer is not a list of places",
+    "drip": f"timed out after {TIMEOUT_S:g} s",
+    "redirect": "redirect to another host (example.org) refused",
 }
 
 
