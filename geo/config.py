@@ -116,8 +116,10 @@ def online_timeout() -> float:
     return value
 
 
-def _number(var: str, default: float, *, low: float, high: float, example: str) -> float:
-    """A positive number from the environment; GeoError naming the variable otherwise."""
+def _number(var: str, default: float, low: float, high: float, example: str, *,
+            above: bool = True) -> float:
+    """A bounded number from the environment (over `low`, or from it when `above` is
+    False, up to `high`); GeoError naming the variable otherwise."""
     raw = os.environ.get(var, "").strip()
     if not raw:
         return default
@@ -125,7 +127,7 @@ def _number(var: str, default: float, *, low: float, high: float, example: str) 
         value = float(raw)
     except ValueError:
         value = float("nan")
-    if not low < value <= high:
+    if not (low < value if above else low <= value) or not value <= high:
         from geo.errors import GeoError
 
         raise GeoError(f"{var}={raw!r}: expected {example}")
@@ -187,40 +189,28 @@ def web_archive_dir(store: Path | None = None) -> Path:
     return _path("GEO_WEB_ARCHIVE", (store or db_path()).parent / "web")
 
 
-def _number(var: str, default: float, low: float, high: float, unit: str) -> float:
-    """A bounded number from the environment; a clear error rather than a traceback."""
-    raw = os.environ.get(var, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not low <= value <= high:
-        from geo.errors import GeoError
-
-        raise GeoError(f"{var}={raw!r}: expected {unit} between {low:g} and {high:g}")
-    return value
-
-
 def web_timeout() -> float:
     """GEO_WEB_TIMEOUT: the total time one request may take (connect, redirects, body)."""
-    return _number("GEO_WEB_TIMEOUT", 30.0, 0.1, 600, "a number of seconds")
+    return _number("GEO_WEB_TIMEOUT", 30.0, 0.1, 600, "a number of seconds between 0.1 and 600",
+                   above=False)
 
 
 def web_max_bytes() -> int:
     """GEO_WEB_MAX_BYTES: a news page is well under 10 MB; more is a mistake or an attack."""
-    return int(_number("GEO_WEB_MAX_BYTES", 10 * 1024 * 1024, 1024, 1 << 31, "a number of bytes"))
+    return int(_number("GEO_WEB_MAX_BYTES", 10 * 1024 * 1024, 1024, 1 << 31,
+                       "a number of bytes between 1024 and 2147483648", above=False))
 
 
 def web_delay() -> float:
     """GEO_WEB_DELAY: seconds between two requests to one host (politeness)."""
-    return _number("GEO_WEB_DELAY", 1.0, 0, 3600, "a number of seconds")
+    return _number("GEO_WEB_DELAY", 1.0, 0, 3600, "a number of seconds between 0 and 3600",
+                   above=False)
 
 
 def web_max_items() -> int:
     """GEO_WEB_MAX_ITEMS: items fetched per feed and run; the others wait for the next run."""
-    return int(_number("GEO_WEB_MAX_ITEMS", 100, 1, 100_000, "a number of items"))
+    return int(_number("GEO_WEB_MAX_ITEMS", 100, 1, 100_000,
+                       "a number of items between 1 and 100000", above=False))
 
 
 def web_allow() -> list[str]:
