@@ -257,13 +257,15 @@ def test_provider_faults_end_in_a_log_line_and_the_offline_answer(
 
 
 def test_a_wrong_answer_already_cached_is_not_trusted(tmp_path, server):
-    """A cache filled by a broken service (Sydney, claiming Ain) before this check
-    existed: the answer is ignored, the offline answer stands."""
+    """A cache filled by a broken service (Sydney, claiming the Jura) before this check
+    existed: the answer is ignored, the offline answer stands (the sample gazetteer has
+    no Villepinte in the Jura)."""
     g = online(tmp_path, NominatimProvider(server.nominatim_url, min_interval=0))
-    sydney = {"query": "Bey", "name": "Bey", "lat": -33.87, "lon": 151.21, "kind": "commune",
-              "precision": "commune", "provider": "nominatim", "department_code": "01"}
-    g.cache.put("bey", "dept=01|region=", "nominatim", [sydney])
-    p = g.geocode("Bey (Ain)")
+    sydney = {"query": "Villepinte", "name": "Villepinte", "lat": -33.87, "lon": 151.21,
+              "kind": "commune", "precision": "commune", "provider": "nominatim",
+              "department_code": "39"}
+    g.cache.put("villepinte", "dept=39|region=", "nominatim", [sydney])
+    p = g.geocode("Villepinte (Jura)")
     assert p.provider == "gazetteer" and p.precision == "department"
     assert server.requests == []
 
