@@ -16,6 +16,7 @@ poll leaves the store as it was and its items are taken again next time.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -89,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
     if args.max_items is not None and args.max_items < 1:
         raise GeoError("--max-items: expected at least 1")
     feeds = read_feeds(args.feeds_file)
+    # Ctrl-C stops the watch even when it was started with SIGINT ignored (a background
+    # job of a script, a parent that ignores it): Python then installs no handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     fetcher = Fetcher()  # one for the whole watch: per-host delays hold across polls
     store = Store(args.db)
     geocoder = None

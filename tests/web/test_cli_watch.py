@@ -104,9 +104,12 @@ def test_watch_stops_cleanly_on_ctrl_c(env, server, tmp_path):
     server.feed("/feed.xml", rss(server.url, ["/b0"]))
     feeds = tmp_path / "feeds.txt"
     feeds.write_text(f"{server.url}/feed.xml\n", "utf-8")
+    # Started with SIGINT ignored, as a background job of a script is (and as this test
+    # process may be): Ctrl-C must stop the watch all the same.
     proc = subprocess.Popen([sys.executable, "-m", "geo", "watch", str(feeds), "--every", "60"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         lines = []
         assert proc.stderr is not None
