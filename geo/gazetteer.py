@@ -120,8 +120,10 @@ def _facility_prefix() -> re.Pattern[str]:
     nouns = {fold(n) for n in lang.facility_nouns()} | {
         fold(a) for a in lang.facility_abbreviations()}
     links = {fold(c) for c in lang.facility_connectors()} - {""}
-    noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
-    link = "|".join(re.escape(c) for c in sorted(links, key=len, reverse=True))
+    # Sorted by length, then text: the pattern is part of the index's fingerprint, so it
+    # must not depend on the set's (hash-seeded) order.
+    noun = "|".join(re.escape(n) for n in sorted(nouns, key=lambda n: (-len(n), n)))
+    link = "|".join(re.escape(c) for c in sorted(links, key=lambda c: (-len(c), c)))
     return re.compile(rf"^(?:{noun})\s+(?:(?:{link})\s+)?")
 
 

@@ -66,9 +66,9 @@ def _facility_words() -> re.Pattern[str]:
     ("prison de X", "maison d arret de X", "X prison")."""
     from geo.extract import lang
 
-    nouns = sorted({fold(n) for n in lang.facility_nouns()}, key=len, reverse=True)
+    nouns = sorted({fold(n) for n in lang.facility_nouns()}, key=lambda n: (-len(n), n))
     links = sorted({fold(c) for c in lang.facility_connectors()} | {"at", "in"},
-                   key=len, reverse=True)
+                   key=lambda c: (-len(c), c))
     noun = "|".join(re.escape(n) for n in nouns)
     link = "|".join(re.escape(c) for c in links)
     return re.compile(rf"^(?:(?:the\s+)?(?:{noun})(?:\s+(?:{link}))?\s+)|(?:\s+(?:{noun}))$")

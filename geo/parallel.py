@@ -99,6 +99,7 @@ def extract_all(paths: Iterable[Path], n_workers: int
         for module in ("geo.articles", "geo.extract", "geo.geocoder"):
             importlib.import_module(module)
         Gazetteer.load()
+        importlib.import_module("geo.extract").warm_up()  # compiled rules, shared too
     context = multiprocessing.get_context(method)
     chunk = max(1, min(16, len(paths) // (n_workers * 4) or 1))
     with ProcessPoolExecutor(n_workers, mp_context=context, initializer=watch_parent,

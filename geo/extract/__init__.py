@@ -23,6 +23,20 @@ __all__ = ["extract_incidents"]
 _MEMO: weakref.WeakKeyDictionary[Any, dict[Any, Place]] = weakref.WeakKeyDictionary()
 
 
+def warm_up() -> None:
+    """Compile the rules of every language pack (and of all of them together) now: a
+    parent process does it once before forking its extraction workers."""
+    from geo.extract import casualties, dates, lang, places, relative, types
+    from geo.extract.assemble import clause_rules
+
+    codes = tuple(sorted(lang.available()))
+    for chosen in [*((c,) for c in codes), codes]:
+        for rules in (types.rules, places.rules, dates.rules, casualties.rules,
+                      relative.rules, clause_rules):
+            rules(chosen)
+        types._combined(types.rules(chosen), types.rules(chosen).order)
+
+
 def extract_incidents(article: Any, geocoder: Any) -> list[Incident]:
     """The incidents an article reports, with evidence for every filled field.
 
