@@ -359,8 +359,12 @@ def test_the_view_goes_into_the_url_and_a_shared_view_opens_there(
     box = frame_el.bounding_box()
     x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5
     page.page.mouse.dblclick(x, y)  # zooms in by one
-    page.page.wait_for_function("location.search.includes('view=')", timeout=TIMEOUT_MS)
-    page.page.wait_for_timeout(600)  # the zoom animation's end writes the last view
+    # The view is written as the map moves; wait for the one after the zoom (on a loaded
+    # machine the first written view can still be the opening zoom).
+    page.page.wait_for_function(
+        "start => { const m = location.search.match(/view=([^&]+)/); if (!m) return false;"
+        " const v = decodeURIComponent(m[1]).split(','); return parseFloat(v[v.length - 1])"
+        " > start; }", arg=start, timeout=TIMEOUT_MS)
     view = re.search(r"view=([^&]+)", page.page.url).group(1)
     zoom = float(view.split("%2C")[-1] if "%2C" in view else view.split(",")[-1])
     assert zoom > start
