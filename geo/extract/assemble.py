@@ -30,7 +30,7 @@ from geo.errors import ArticleError
 from geo.extract import lang
 from geo.extract.casualties import CasualtyHit, find_casualties
 from geo.extract.dates import DateHit, find_dates
-from geo.extract.gate import NEVER, Gate, derive, prefixes
+from geo.extract.gate import Gate, derive_all, prefixes
 from geo.extract.places import (
     KIND_RANK,
     Mention,
@@ -72,22 +72,16 @@ class _ClauseRules:
 @lru_cache(maxsize=32)
 def _clause_rules_for(key: tuple[tuple[str, ...], tuple]) -> _ClauseRules:
     packs = lang.packs(key[0])
-    barriers = [b for p in packs for b in p.get("clauses", "barriers")]
-    events = [b for p in packs for b in p.get("clauses", "event_nouns")]
-    other = [b for p in packs for b in p.get("clauses", "other")]
-    lead = [b for p in packs for b in p.get("clauses", "lead_in")]
-    barrier_gate = NEVER
-    for b in barriers:
-        barrier_gate = barrier_gate | derive(b, bounded=False)
-    event_gate = NEVER
-    for e in events:
-        event_gate = event_gate | derive(e)
+    barriers = lang.values(packs, "clauses", "barriers")
+    events = lang.values(packs, "clauses", "event_nouns")
+    other = lang.values(packs, "clauses", "other")
+    lead = lang.values(packs, "clauses", "lead_in")
     return _ClauseRules(
         barrier=re.compile(
             rf"{_PUNCT_BARRIER}|(?<![\w-]){lang.patterns_alternation(barriers)}\b", _F),
-        barrier_gate=barrier_gate,
+        barrier_gate=derive_all(barriers, bounded=False),
         event_noun=re.compile(rf"\b{lang.patterns_alternation(events)}\b", _F),
-        event_gate=event_gate,
+        event_gate=derive_all(events),
         other=re.compile(rf"\b{lang.words_alternation(other)}\b", _F),
         lead_in=re.compile(rf"^\W*(?:{lang.words_alternation(lead)})?\W*$", _F),
     )

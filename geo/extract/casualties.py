@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from geo.extract import lang
-from geo.extract.gate import NEVER, Gate, derive, prefixes
+from geo.extract.gate import Gate, derive_all, prefixes
 from geo.extract.numbers import number_pattern, parse_number
 
 _F = re.IGNORECASE | re.UNICODE
@@ -62,11 +62,8 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
         window.extend(p.fragment("casualties", f) for f in (
             "kill_words", "hurt_words", "killing_verbs", "injuring_verbs"))
         negations.extend(p.get("casualties", "words.negations"))
-    gate = NEVER
-    for _, pat in patterns:
-        gate = gate | derive(pat)
-    for _, pat in zeros:
-        gate = gate | derive(pat, bounded_end=False)
+    gate = (derive_all(pat for _, pat in patterns)
+            | derive_all((pat for _, pat in zeros), bounded_end=False))
     return _Rules(
         patterns=tuple((f, re.compile(rf"(?<![\w-]){pat}(?![\w-])", _F)) for f, pat in patterns),
         zeros=tuple((f, re.compile(rf"\b{pat}", _F)) for f, pat in zeros),

@@ -76,19 +76,6 @@ NEVER = Gate()
 ALWAYS = Gate(always=True)
 
 
-def words_gate(words: Iterable[str]) -> Gate:
-    """The gate of a plain word list (month names, unit names): its words' keys."""
-    keys, subs = set(), []
-    for w in words:
-        parts = _WORD.findall(w.lower())
-        if parts and len(parts[0]) >= 1 and (len(parts) > 1 or len(parts[0]) >= KEY
-                                             or parts[0] == w.lower()):
-            keys.add(parts[0][:KEY])
-        elif w:
-            subs.append(w.lower())
-    return Gate(frozenset(keys), tuple(subs))
-
-
 # --- Derivation ----------------------------------------------------------------------
 
 _Req = tuple[frozenset[str], frozenset[str], float]  # keys, substrings, quality
@@ -109,6 +96,15 @@ def derive(pattern: str, flags: int = re.IGNORECASE, bounded: bool = True,
         return ALWAYS
     keys, subs, _ = req
     return Gate(frozenset(keys), tuple(sorted(subs)))
+
+
+def derive_all(patterns: Iterable[str], bounded: bool = True,
+               bounded_end: bool | None = None) -> Gate:
+    """The gate of a family of patterns: a sentence passes if any of them may match."""
+    g = NEVER
+    for p in patterns:
+        g = g | derive(p, bounded=bounded, bounded_end=bounded_end)
+    return g
 
 
 def _is_word(ch: str) -> bool:
@@ -278,8 +274,3 @@ def _ends_nonword(items: list) -> bool:
     if op is sre_c.AT:
         return av is sre_c.AT_BOUNDARY and len(items) > 1 and _ends_nonword(items[:-1])
     return False
-
-
-def gate(*words: str) -> frozenset[str]:
-    """The keys of a list of words (kept while modules move to derived gates)."""
-    return frozenset(w.lower()[:KEY] for w in words)

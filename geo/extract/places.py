@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from geo.extract import lang
-from geo.extract.gate import NEVER, Gate, derive, prefixes
+from geo.extract.gate import Gate, derive_all, prefixes
 from geo.normalize import fold
 
 _F = re.IGNORECASE | re.UNICODE
@@ -82,11 +82,8 @@ class _Rules:
 
 
 def _pats(packs: tuple[lang.Pack, ...], key: str) -> list[str]:
-    return [v for p in packs for v in p.get("places", key)]
-
-
-def _words(packs: tuple[lang.Pack, ...], key: str) -> list[str]:
-    return [v for p in packs for v in p.get("places", key)]
+    """One key of places.toml across the packs."""
+    return lang.values(packs, "places", key)
 
 
 @lru_cache(maxsize=32)
@@ -104,26 +101,26 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
     for p in packs:
         for why, pats in p.get("places", "context_after").items():
             right.setdefault(why, []).extend(pats)
-    nouns = _words(packs, "facility_nouns")
+    nouns = _pats(packs, "facility_nouns")
     noun_alt = (f"(?:{lang.noun_alternation(nouns)}|"
-                f"(?-i:{walt(_words(packs, 'facility_abbreviations'))}))")
-    connectors = _words(packs, "facility_connectors")
-    pronouns = walt(_words(packs, "facility_pronouns"))
+                f"(?-i:{walt(_pats(packs, 'facility_abbreviations'))}))")
+    connectors = _pats(packs, "facility_connectors")
+    pronouns = walt(_pats(packs, "facility_pronouns"))
     after_nouns = [n for p in packs if p.get("places", "facility_after")
                    for n in p.get("places", "facility_nouns")]
     compass = _pats(packs, "compass_adjectives")
-    area = walt(_words(packs, "area_nouns"))
-    area_of = walt(_words(packs, "area_connectors"))
-    qual_prep = walt(_words(packs, "qualifier_prepositions"))
+    area = walt(_pats(packs, "area_nouns"))
+    area_of = walt(_pats(packs, "area_connectors"))
+    qual_prep = walt(_pats(packs, "qualifier_prepositions"))
     situated = alt(_pats(packs, "situated"))
     list_conn = alt(_pats(packs, "list_connectors"))
     list_prep = alt(_pats(packs, "list_prepositions"))
     captions = _pats(packs, "captions.patterns")
-    byline = _words(packs, "captions.byline")
+    byline = _pats(packs, "captions.byline")
     country = _pats(packs, "country_wide")
     return _Rules(
-        foreign=frozenset(fold(n) for n in _words(packs, "words.foreign")),
-        not_places=frozenset(fold(n) for n in _words(packs, "words.not_places")),
+        foreign=frozenset(fold(n) for n in _pats(packs, "words.foreign")),
+        not_places=frozenset(fold(n) for n in _pats(packs, "words.not_places")),
         ctx_left=re.compile(ctx_left or "(?!)", _F),
         ctx_last_words=_words_of([q for pats in frames.values() for q in pats]),
         ctx_right=tuple((why, re.compile(f"^{alt(pats)}", _F)) for why, pats in right.items()),
@@ -150,26 +147,19 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
             rf"\s*(?:{pronouns}\s+{walt(connectors)}\s*)?"
             rf"(?:{list_prep}\s*)?(?:{articles}\s*)?$", _F),
         caption=re.compile(f"©|{alt(captions)}", _F),
-        caption_gate=_gate_union(captions) | Gate(substrings=("©",)),
+        caption_gate=derive_all(captions, bounded=False) | Gate(substrings=("©",)),
         byline=re.compile(
             rf"^\s*{walt(byline)}\s+(?-i:[A-ZÀ-Ý])[\w'’-]+(?:\s+(?-i:[A-ZÀ-Ý])[\w'’-]+){{0,3}}\s*$",
             _F),
         byline_words=tuple(w.lower() + " " for w in byline),
         country_wide=re.compile(rf"\b{alt(country)}\b", _F),
-        country_gate=_gate_union(country),
+        country_gate=derive_all(country, bounded=False),
         landmark=re.compile(rf"\b{alt(_pats(packs, 'landmarks'))}$", _F),
         affiliation=re.compile(rf"\b{alt(_pats(packs, 'affiliation'))}$", _F),
         escape_origin=re.compile(rf"\b{alt(_pats(packs, 'escape_origin'))}$", _F),
         locator_gap=re.compile(
             rf"^\s+{lang.noun_alternation(nouns)}\s+{walt(_pats(packs, 'locatives'))}\s+$", _F),
     )
-
-
-def _gate_union(patterns: list[str]) -> Gate:
-    g = NEVER
-    for p in patterns:
-        g = g | derive(p, bounded=False)
-    return g
 
 
 def rules(codes: tuple[str, ...] | None = None) -> _Rules:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from geo.extract import lang
-from geo.extract.gate import NEVER, Gate, derive, prefixes
+from geo.extract.gate import Gate, derive_all, prefixes
 
 _F = re.IGNORECASE | re.UNICODE
 
@@ -64,13 +64,6 @@ def _alternatives(packs: tuple[lang.Pack, ...], file: str, key: str,
     return out
 
 
-def _gate_of(alternatives: list[str]) -> Gate:
-    g = NEVER
-    for a in alternatives:
-        g = g | derive(a)
-    return g
-
-
 @lru_cache(maxsize=32)
 def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
     codes = key[0]
@@ -81,20 +74,20 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
         for t in types:
             alts = _alternatives(packs, "triggers", table, t)
             if alts:
-                triggers.append(_TriggerRule(t, strong, "|".join(alts), _gate_of(alts)))
+                triggers.append(_TriggerRule(t, strong, "|".join(alts), derive_all(alts)))
     order = tuple(sorted(range(len(triggers)),
                          key=lambda i: (triggers[i].type != "ambush", not triggers[i].strong, i)))
     record = _alternatives(packs, "triggers", "markers.record")
-    links = [w for p in packs for w in p.get("triggers", "markers.record_link")]
+    links = lang.values(packs, "triggers", "markers.record_link")
     hypo = _alternatives(packs, "triggers", "markers.hypothetical")
-    fillers = [w for p in packs for w in p.get("triggers", "markers.hypothetical_fillers")]
+    fillers = lang.values(packs, "triggers", "markers.hypothetical_fillers")
     background = _alternatives(packs, "triggers", "markers.background")
     staff = [p.fragment("triggers", "staff") for p in packs
              if "staff" in p.data["triggers"]["fragments"]]
     home = _alternatives(packs, "targets", "home")
     vehicle = _alternatives(packs, "targets", "vehicle")
     targets = tuple(
-        (label, re.compile(rf"\b{lang.patterns_alternation(alts)}\b", _F), _gate_of(alts))
+        (label, re.compile(rf"\b{lang.patterns_alternation(alts)}\b", _F), derive_all(alts))
         for label in ("training_school", "convoy", "prison")
         for alts in [_alternatives(packs, "targets", label)] if alts
     )
@@ -103,7 +96,7 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
         triggers=tuple(triggers),
         order=order,
         record=re.compile(rf"\b{lang.patterns_alternation(record)}\b", _F),
-        record_gate=_gate_of(record),
+        record_gate=derive_all(record),
         record_link=re.compile(rf"\b{lang.words_alternation(links)}\b", _F),
         hypothetical=re.compile(
             rf"\b{lang.patterns_alternation(hypo)}\s+"
@@ -112,7 +105,7 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
         staff=re.compile(rf"\b{lang.patterns_alternation(staff)}\b", _F),
         home=re.compile(rf"\b{lang.patterns_alternation(home)}\b", _F),
         vehicle=re.compile(rf"\b{lang.patterns_alternation(vehicle)}\b", _F),
-        home_vehicle_gate=_gate_of(home + vehicle),
+        home_vehicle_gate=derive_all(home + vehicle),
         targets=targets,
     )
 

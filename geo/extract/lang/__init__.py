@@ -195,6 +195,11 @@ def packs(codes: tuple[str, ...]) -> tuple[Pack, ...]:
     return tuple(load(c) for c in codes)
 
 
+def values(packs_: tuple[Pack, ...], file: str, key: str) -> list[Any]:
+    """One key's list across several packs, in pack order."""
+    return [v for p in packs_ for v in p.get(file, key)]
+
+
 def cache_key(codes: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[Path, ...]]:
     """What a compiled rule set depends on: the codes and where their packs come from
     (every rule lookup of a scan asks, so it costs one dictionary read)."""
