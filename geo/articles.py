@@ -361,13 +361,23 @@ def _group_paragraphs(lines: list[str]) -> list[str]:
         if not block:
             continue
         wrapped = len(block) > 1 and sum(
-            1 for line in block[:-1] if not re.search(r"[.!?:»”\"')]\s*$", line)
+            1 for line in block[:-1] if not _ENDS_SENTENCE.search(line)
         ) > len(block) // 2
         if wrapped:
             paragraphs.append(" ".join(block))
-        else:
-            paragraphs.extend(block)
+            continue
+        for i, line in enumerate(block):
+            if i and paragraphs and line[:1].islower() and not _ENDS_SENTENCE.search(
+                    block[i - 1]):
+                # "... the jail at Condé-sur-Sarthe\nin Normandy before ...": a line break
+                # inside a sentence, not a new paragraph.
+                paragraphs[-1] += " " + line
+            else:
+                paragraphs.append(line)
     return paragraphs
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?:»”\"')]\s*$")
 
 
 # --- Sentences ------------------------------------------------------------------------

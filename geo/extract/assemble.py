@@ -417,9 +417,14 @@ class Assembler:
             ti = min(attack, key=lambda i: _gap((c.start, c.end),
                                                 (triggers[i].start, triggers[i].end)))
             protos = links.get(ti, [])
-            if c.value == 0 and all(p.key == UNPLACED for p in protos):
-                # "Nobody has been injured, but the coordinated attacks ...": a zero said
-                # of the attacks in general is said of every attack of the article.
+            plural = not units and text[triggers[ti].start - base:triggers[ti].end - base
+                                        ].lower().endswith(("s", "x"))
+            if c.value == 0 and (plural or all(p.key == UNPLACED or all(
+                    m.why == "country-wide" or "country" in m.kinds for m in p.mentions)
+                    for p in protos)):
+                # "Nobody has been injured, but the coordinated attacks, which have reached
+                # every corner of France, ...": a zero said of the attacks in general (in
+                # the plural, or across the country) is said of every attack of the article.
                 self.pending_casualties.append((c, sent.index))
                 continue
             for p in protos:

@@ -307,7 +307,9 @@ def assign_roles(text: str, mentions: list[Mention], base: int = 0,
         last_word = last.group(1).lower() if last else ""
         if m.role == "neutral" and last_word in r.ctx_last_words:
             ctx = r.ctx_left.search(left)
-            if ctx and not (ctx.lastgroup == "origin" and r.escape_origin.search(left)):
+            if ctx and not r.escape_origin.search(left):
+                # "escaped from X", "a picture which it said came from X": X is where it
+                # happened, whatever other frame the words before it also fit.
                 m.role, m.why = "context", ctx.lastgroup or "context"
         if m.role == "neutral" and _COMPOUND_RIGHT.match(right):
             m.role, m.why = "context", "adjective"  # "Paris-based", "Toulon-born"

@@ -172,7 +172,15 @@ def find_triggers(text: str, base: int = 0, words: frozenset[str] | None = None,
             continue  # "after a wave of attacks": events recalled in general
         found.append(Trigger(t, base + m.start(), base + m.end(), strong))
     if record:
-        found = [f for f in found if not _after_record_word(r, text, f.start - base)]
+        # A record's reach ends at the first event it does not cover ("accused of
+        # ordering a killing, he broke out of custody during an ambush ..."): the
+        # triggers after a kept one are read from there.
+        since, scoped = 0, []
+        for f in sorted(found, key=lambda tr: tr.start):
+            if not _after_record_word(r, text, f.start - base, since):
+                scoped.append(f)
+                since = max(since, f.end - base)
+        found = scoped
     found.sort(key=lambda tr: (tr.start, -tr.end))
     kept: list[Trigger] = []
     for tr in found:
@@ -186,11 +194,11 @@ def find_triggers(text: str, base: int = 0, words: frozenset[str] | None = None,
     return kept
 
 
-def _after_record_word(r: _Rules, text: str, pos: int) -> bool:
+def _after_record_word(r: _Rules, text: str, pos: int, since: int = 0) -> bool:
     """An offence listed in a record or a charge ("convicted ... for arson", "charges
     concerned the killing of a man ... the car burnt out") is not an incident: every
-    trigger after a record word and a word tying it to that record."""
-    first = r.record.search(text, 0, pos)
+    trigger after a record word (found from `since`) and a word tying it to that record."""
+    first = r.record.search(text, since, pos)
     return first is not None and bool(r.record_link.search(text, first.end(), pos))
 
 

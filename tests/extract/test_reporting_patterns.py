@@ -395,3 +395,82 @@ def test_the_hospital_a_van_was_heading_to_is_context(extract) -> None:
     (inc,) = pinned(extract("Shots were fired at a prison van near Val-de-Reuil as it took an "
                             "inmate from the detention centre to a hospital in Rouen."))
     assert inc.geo_precision == "approximate"
+
+
+# --- Counts told in parts, counts of the past ----------------------------------------------
+
+@pytest.mark.parametrize("text, killed, injured", [
+    ("A prison van was ambushed at Metz on Monday. Two officers died, two more were "
+     "reported to be fighting for their lives and a fifth suffered minor injuries.", 2, 3),
+    ("Un fourgon pénitentiaire a été pris en embuscade à Metz lundi. Deux agents sont morts, "
+     "deux autres sont entre la vie et la mort et un cinquième a été légèrement blessé.", 2, 3),
+    ("A convoy was ambushed near Metz prison. Three of the officers, who were unarmed, "
+     "died.", 3, None),
+])
+def test_counts_told_as_more_of_them_add_up(extract, text: str, killed: int,
+                                            injured: int | None) -> None:
+    (inc,) = pinned(extract(text))
+    assert (inc.killed, inc.injured) == (killed, injured)
+
+
+@pytest.mark.parametrize("text", [
+    "An inmate escaped from Metz prison on Monday. He was serving twenty years for killing "
+    "a shopkeeper.",
+    "Un détenu s'est évadé de la prison de Metz lundi. Il purgeait une peine de vingt ans "
+    "pour avoir tué un commerçant.",
+])
+def test_a_sentence_served_for_killing_is_no_casualty(extract, text: str) -> None:
+    (inc,) = pinned(extract(text))
+    assert inc.killed is None
+
+
+@pytest.mark.parametrize("text", [
+    "At Metz prison an inmate punched a guard in the face, and she had to be treated in "
+    "hospital.",
+    "À la prison de Metz, un détenu a frappé une surveillante au visage et elle a dû être "
+    "hospitalisée.",
+    "At Metz prison an inmate stabbed a guard on Monday.",
+    "À la prison de Metz, un détenu a poignardé un surveillant lundi.",
+])
+def test_one_victim_named_then_told_of(extract, text: str) -> None:
+    (inc,) = pinned(extract(text))
+    assert inc.injured == 1
+
+
+@pytest.mark.parametrize("text", [
+    "Shots were fired at Toulon prison, and cars were set on fire at Nîmes prison. Nobody "
+    "has been hurt, but the attacks have shaken staff across the country.",
+    "Des tirs ont visé la prison de Toulon et des voitures ont brûlé devant celle de Nîmes. "
+    "Personne n'a été blessé, mais les attaques inquiètent les agents.",
+])
+def test_nobody_hurt_said_of_the_attacks_is_said_of_each(extract, text: str) -> None:
+    incs = pinned(extract(text))
+    assert len(incs) == 2 and all(i.injured == 0 for i in incs)
+
+
+# --- Records, pictures, broken lines ------------------------------------------------------
+
+def test_a_record_ends_where_the_reported_event_begins(extract) -> None:
+    """The charge covers the old killing, not the ambush after the escape it tells of."""
+    (inc,) = pinned(extract(
+        "A gangster accused of ordering a murder last year broke out of custody during a "
+        "deadly ambush at the Metz toll booth in which two officers were killed."))
+    assert "ambush" in inc.types and inc.killed == 2
+
+
+@pytest.mark.parametrize("text", [
+    "Cars burned outside several prisons. A picture the union said came from Valence's "
+    "prison car park showed cars in flames.",
+    "Des voitures ont brûlé devant plusieurs prisons. Une photo prise devant la prison de "
+    "Valence montre des véhicules en flammes.",
+])
+def test_where_a_picture_was_taken_is_a_place_of_the_story(extract, text: str) -> None:
+    incs = {i.prison_id: i for i in pinned(extract(text))}
+    assert "arson" in incs["cp-valence"].types
+
+
+def test_a_line_broken_inside_a_sentence_is_one_sentence(extract) -> None:
+    incs = pinned(extract("An inmate stabbed two guards at the jail of Condé-sur-Sarthe\n"
+                          "in Normandy on Tuesday.\nThe attacker was arrested."))
+    (inc,) = incs
+    assert inc.prison_id and inc.injured == 2 and inc.event_date == dt.date(2025, 4, 15)

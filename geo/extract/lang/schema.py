@@ -84,6 +84,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "fragments": "fragments",
         "zero": "pattern_table",  # injured, killed, both
         "words.negations": "words",
+        "words.additional": "words",
+        "past_crime": "patterns",
     },
     "relative": {
         "bearings": "numbers",
