@@ -48,6 +48,8 @@ class _Rules:
     vehicle: re.Pattern[str]
     home_vehicle_gate: Gate
     targets: tuple[tuple[str, re.Pattern[str], Gate], ...]
+    #: (type, pattern): a trigger whose words match is also of that type
+    also: tuple[tuple[str, re.Pattern[str]], ...]
     #: enabled trigger indexes -> their one combined pattern
     combined: dict[tuple[int, ...], re.Pattern[str]] = field(default_factory=dict, compare=False)
 
@@ -107,6 +109,9 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
         vehicle=re.compile(rf"\b{lang.patterns_alternation(vehicle)}\b", _F),
         home_vehicle_gate=derive_all(home + vehicle),
         targets=targets,
+        also=tuple((t, re.compile(rf"\b{lang.patterns_alternation(alts)}\b", _F))
+                   for t in TRIGGER_TYPES
+                   for alts in [_alternatives(packs, "triggers", "also", t)] if alts),
     )
 
 
@@ -190,6 +195,11 @@ def find_triggers(text: str, base: int = 0, words: frozenset[str] | None = None,
         elif tr.strong and (all(not k.strong for k in clash) or tr.type == "ambush"):
             # A strong trigger beats weak ones; "ambush" beats the gunfire it contains.
             kept = [k for k in kept if k not in clash] + [tr]
+    kept.sort(key=lambda tr: tr.start)
+    for tr in list(kept):
+        for t, rx in r.also:
+            if t != tr.type and rx.search(text, tr.start - base, tr.end - base):
+                kept.append(Trigger(t, tr.start, tr.end, tr.strong))
     kept.sort(key=lambda tr: tr.start)
     return kept
 

@@ -474,3 +474,32 @@ def test_a_line_broken_inside_a_sentence_is_one_sentence(extract) -> None:
                           "in Normandy on Tuesday.\nThe attacker was arrested."))
     (inc,) = incs
     assert inc.prison_id and inc.injured == 2 and inc.event_date == dt.date(2025, 4, 15)
+
+
+@pytest.mark.parametrize("text", [
+    "Two inmates took a guard hostage at Moulins prison on Sunday.",
+    "Deux détenus ont pris un surveillant en otage à la prison de Moulins dimanche.",
+])
+def test_a_hostage_taking_is_an_assault_and_a_riot(extract, text: str) -> None:
+    (inc,) = pinned(extract(text))
+    assert {"assault", "riot"} <= set(inc.types)
+
+
+@pytest.mark.parametrize("text, injured", [
+    ("A guard was stabbed at Fresnes prison on Saturday.", 1),
+    ("Deux surveillants ont été poignardés à la prison de Fresnes samedi.", 2),
+])
+def test_the_stabbed_are_injured(extract, text: str, injured: int) -> None:
+    (inc,) = pinned(extract(text))
+    assert inc.injured == injured and "assault" in inc.types
+
+
+@pytest.mark.parametrize("text", [
+    "Guards at Bapaume prison walked out on Monday after a colleague was attacked by an "
+    "inmate.",
+    "Les agents de la prison de Bapaume ont débrayé lundi après qu'un collègue a été "
+    "agressé par un détenu.",
+])
+def test_a_colleague_attacked_is_an_assault(extract, text: str) -> None:
+    types = {t for i in pinned(extract(text)) for t in i.types}
+    assert "assault" in types

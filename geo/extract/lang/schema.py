@@ -21,6 +21,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "fragments": "fragments",  # staff, person, det
         "strong": "pattern_table",  # type -> patterns naming the form of the attack
         "weak": "pattern_table",  # attack -> patterns only saying something happened
+        "also": "pattern_table",  # type -> words making a trigger of another type this too
         "markers.record": "patterns",
         "markers.record_link": "words",
         "markers.hypothetical": "patterns",
@@ -108,6 +109,9 @@ TABLE_KEYS: dict[tuple[str, str], frozenset[str]] = {
         {"gunfire", "arson", "ambush", "escape", "vandalism", "assault", "riot", "protest",
          "other"}),
     ("triggers", "weak"): frozenset({"attack"}),
+    ("triggers", "also"): frozenset(
+        {"gunfire", "arson", "ambush", "escape", "vandalism", "assault", "riot", "protest",
+         "other"}),
     ("places", "context_before"): frozenset(
         {"visit", "justice", "comparison", "origin", "person", "media", "residence",
          "transit", "speech"}),
