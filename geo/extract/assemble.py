@@ -113,6 +113,10 @@ METROPOLIS = 150_000
 SUBJECT_MIN_POP = 5_000
 
 
+#: Between a date and the trigger it owns: "Tuesday's (knife) attack".
+_POSSESSIVE = re.compile(r"['’]s\s+(?:[\w-]+\s+){0,2}")
+
+
 @dataclass
 class _Proto:
     """What the text says about one (group, place) before the place is resolved."""
@@ -509,6 +513,10 @@ class Assembler:
         """
         if self.clauses.lead_in.match(sent.text[: d.start - sent.start]):
             return 0, 1.0
+        for i, t in enumerate(triggers):
+            if 0 < t.start - d.end <= 40 and _POSSESSIVE.fullmatch(
+                    sent.text, d.end - sent.start, t.start - sent.start):
+                return i, 1.0  # "after Tuesday's attack", "Monday's blockades"
         seg = _segment_of(sent, d.start)
         before = [i for i, t in enumerate(triggers)
                   if t.end <= d.start and _segment_of(sent, t.start) == seg]
@@ -528,6 +536,7 @@ class Assembler:
 
     def build(self) -> list[Incident]:
         self.scan()
+        self._join_the_named_prison()
         self._place_by_the_only_prison()
         unplaced_attack = self.protos.get(("attack", UNPLACED))
         if unplaced_attack is not None:
@@ -583,6 +592,40 @@ class Assembler:
         incidents.sort(key=lambda i: (extras[i.incident_id]["first"],
                                       extras[i.incident_id]["order"], i.incident_id))
         return incidents
+
+    def _join_the_named_prison(self) -> None:
+        """"a prisoner at a jail in northwest France stabbed two guards ... the jail at
+        Condé-sur-Sarthe": an attack told at an unnamed prison of an area is the attack of
+        the one prison the article names in that area."""
+        prisons = [p for (g, k), p in self.protos.items()
+                   if g == "attack" and k != UNPLACED and p.facility_frame
+                   and not any(m.extra.get("indefinite_facility") for m in p.mentions)]
+        if len(prisons) != 1:
+            return
+        (target,) = prisons
+        place = self.resolve(target.mentions[0].text, target.mentions[0].qualifier, True, ())
+        if not place.prison_id:
+            return
+        for slot, p in list(self.protos.items()):
+            areas = [m for m in p.mentions if m.extra.get("indefinite_facility")]
+            if slot[0] != "attack" or p is target or not areas:
+                continue
+            if not all(self._holds(m.text, place) for m in areas):
+                continue
+            for field_name in ("triggers", "dates", "casualties", "targets"):
+                getattr(target, field_name).extend(getattr(p, field_name))
+            del self.protos[slot]
+
+    def _holds(self, area_name: str, place: Place) -> bool:
+        """Whether the department, region or country named `area_name` holds `place`."""
+        area = self.resolve(area_name, None, False, ())
+        if area.kind == "country":
+            return area.country == place.country
+        if area.kind == "region":
+            return bool(area.region) and area.region == place.region
+        if area.kind == "department":
+            return bool(area.department) and area.department == place.department
+        return False
 
     def _place_by_the_only_prison(self) -> None:
         """"A gangster escaped from the jail holding him ... He was visited at Réau

@@ -78,6 +78,7 @@ class _Rules:
     landmark: re.Pattern[str]
     affiliation: re.Pattern[str]
     escape_origin: re.Pattern[str]
+    indefinite: re.Pattern[str] | None
     locator_gap: re.Pattern[str]
 
 
@@ -157,6 +158,8 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
         landmark=re.compile(rf"\b{alt(_pats(packs, 'landmarks'))}$", _F),
         affiliation=re.compile(rf"\b{alt(_pats(packs, 'affiliation'))}$", _F),
         escape_origin=re.compile(rf"\b{alt(_pats(packs, 'escape_origin'))}$", _F),
+        indefinite=(re.compile(rf"\b{alt(_pats(packs, 'indefinite_facility'))}$", _F)
+                    if _pats(packs, 'indefinite_facility') else None),
         locator_gap=re.compile(
             rf"^\s+{lang.noun_alternation(nouns)}\s+{walt(_pats(packs, 'locatives'))}\s+$", _F),
     )
@@ -336,6 +339,12 @@ def assign_roles(text: str, mentions: list[Mention], base: int = 0,
                 and prev.role == "incident"
                 and r.locator_gap.match(text[prev.end - base : s])):
             m.role, m.why = "context", "locator"  # "the Baumettes prison in Marseille"
+        if (m.role == "incident" and m.kinds & {"department", "region", "country"}
+                and not m.foreign and r.indefinite is not None
+                and r.indefinite.search(left)):
+            # "a jail in northwest France", "une prison de l'Orne": a prison the article
+            # may name later; the extractor joins it to the one it names.
+            m.extra["indefinite_facility"] = True
         if m.role == "incident" and r.affiliation.search(left):
             m.why = "affiliation"  # "la voiture d'un surveillant de la prison de X"
         prev = m

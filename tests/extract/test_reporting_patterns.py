@@ -503,3 +503,33 @@ def test_the_stabbed_are_injured(extract, text: str, injured: int) -> None:
 def test_a_colleague_attacked_is_an_assault(extract, text: str) -> None:
     types = {t for i in pinned(extract(text)) for t in i.types}
     assert "assault" in types
+
+
+@pytest.mark.parametrize("text", [
+    "Guards blockaded prisons across France on Wednesday after an inmate at a jail in "
+    "western France stabbed two officers on Tuesday. Police later stormed the prison of "
+    "Nantes, where the inmate had barricaded himself.",
+    "Les surveillants ont bloqué des prisons mercredi, après qu'un détenu d'une prison de "
+    "l'ouest de la France a poignardé deux agents mardi. Les policiers ont ensuite donné "
+    "l'assaut à la prison de Nantes, où il s'était barricadé.",
+])
+def test_an_unnamed_prison_of_an_area_is_the_one_named_there(extract, text: str) -> None:
+    (inc,) = [i for i in pinned(extract(text, published="2025-04-16"))]
+    assert inc.prison_id == "cp-nantes"
+    assert "assault" in inc.types and inc.injured == 2
+    assert inc.event_date == dt.date(2025, 4, 15)
+
+
+def test_an_unnamed_prison_elsewhere_is_not_joined(extract) -> None:
+    incs = extract("An inmate at a prison in Normandy stabbed two officers on Tuesday. "
+                   "Cars were set on fire outside the prison of Nîmes.", published="2025-04-16")
+    nimes = [i for i in incs if i.prison_id == "ma-nimes"]
+    assert nimes and nimes[0].injured is None
+
+
+def test_a_weekday_owning_a_trigger_dates_it(extract) -> None:
+    incs = extract("Guards staged a protest at Metz prison on Wednesday. The protest comes "
+                   "after Tuesday's knife attack at the same prison, in which two officers "
+                   "were wounded.", published="2025-04-16")
+    attack = [i for i in incs if "assault" in i.types]
+    assert attack and attack[0].event_date == dt.date(2025, 4, 15)

@@ -54,6 +54,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "landmarks": "patterns",
         "affiliation": "patterns",
         "escape_origin": "patterns",
+        "indefinite_facility": "patterns",
         "facility_after": "flag",
         "qualifier_prepositions": "words",
         "compass_adjectives": "patterns",
