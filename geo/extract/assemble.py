@@ -367,6 +367,12 @@ class Assembler:
                 # "... at A, B and C — each time, cars were set on fire": a clause after a
                 # dash or semicolon goes on about the places before it.
                 best = self._nearest_unit(sent, t, None, units)
+            if best is not None and best[0].foreign and any(
+                    _gap((c.start, c.end), (t.start, t.end))
+                    < _gap((best[0].start, best[-1].end), (t.start, t.end)) for c in clues):
+                # "arrested in Spain after the ambush near Incarville": the clue next to
+                # the trigger places it, not the country further away.
+                best = None
             protos: list[_Proto] = []
             follow = self.last_named.get((sent.paragraph, t.group))
             if best is None and not units and follow and not self.clauses.other.search(

@@ -533,3 +533,13 @@ def test_a_weekday_owning_a_trigger_dates_it(extract) -> None:
                    "were wounded.", published="2025-04-16")
     attack = [i for i in incs if "assault" in i.types]
     assert attack and attack[0].event_date == dt.date(2025, 4, 15)
+
+
+@pytest.mark.parametrize("text", [
+    "The suspects were arrested in Spain after the ambush near Incarville.",
+    "Les suspects ont été arrêtés en Espagne après l'embuscade près d'Incarville.",
+])
+def test_a_clue_next_to_the_trigger_beats_a_country_abroad(extract, text: str) -> None:
+    (inc,) = extract(text)
+    assert inc.geo_precision == "approximate" and inc.department == "Eure"
+    assert inc.types == ["ambush"]
