@@ -25,6 +25,8 @@ from geo.errors import ArticleError, GeoError, MetadataError
 from geo.model import Source
 
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown")
+#: The same, as the dashboard's uploader names them (no dot).
+UPLOAD_EXTENSIONS = tuple(s.lstrip(".") for s in ARTICLE_SUFFIXES)
 SIDECAR_SUFFIX = ".meta.json"
 SIDECAR_KEYS = ("title", "source", "url", "published", "author", "language")
 #: News articles are kilobytes; anything this large is a mistake or an attack.

@@ -47,8 +47,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from geo import config
+from geo.distance import haversine_km  # noqa: F401  (callers import it from here)
+from geo.errors import DataError
 from geo.model import Place
 from geo.normalize import fold
+from geo.prisons import DEPARTMENTS, department_code, load_prisons
 
 log = logging.getLogger(__name__)
 
@@ -138,17 +141,8 @@ _PACKAGE_DATA = (
 )
 
 
-def department_code_of_insee(insee: str) -> str:
-    """INSEE department code of a commune code: '13055' -> '13', '97411' -> '974'."""
-    return insee[:3] if insee[:2] in {"97", "98"} else insee[:2]
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
+#: The one rule (geo.prisons.department_code): '13055' -> '13', '97411' -> '974'.
+department_code_of_insee = department_code
 
 
 def _latin(text: str) -> bool:
@@ -774,10 +768,6 @@ def _add_cog_places(b: _Builder, path: Path,
 
 def _cog_names() -> dict[str, tuple[str, str]]:
     """Department code -> (department, region) official names, from `geo.prisons`."""
-    try:
-        from geo.prisons import DEPARTMENTS
-    except ImportError:
-        return {}
     return dict(DEPARTMENTS)
 
 
@@ -800,26 +790,17 @@ def _split_aliases(value: Any) -> list[str]:
 def _read_prisons(path: Path) -> Iterable[dict[str, Any]]:
     """Prisons as dicts; [] when the file is absent (the commune index does not need it).
 
-    Goes through `geo.prisons.load_prisons` (validated) when that module exists, and
-    reads the CSV columns directly otherwise.
+    Goes through `geo.prisons.load_prisons` (validated): a rejected file is logged.
     """
     if not path.exists():
         log.info("no %s: the gazetteer has no prison facilities", path)
         return []
     try:
-        from geo.prisons import load_prisons
-    except ImportError:
-        load_prisons = None
-    if load_prisons is not None:
-        from geo.errors import DataError
+        prisons = load_prisons(path)
+    except DataError as exc:
+        log.warning("prisons file rejected (%s); the gazetteer has no prison facilities", exc)
+        return []
+    fields = ("id", "name", "short_name", "commune", "insee", "department", "region",
+              "lat", "lon", "location_precision", "aliases")
+    return [{f: getattr(p, f, None) for f in fields} for p in prisons]
 
-        try:
-            prisons = load_prisons(path)
-        except DataError as exc:
-            log.warning("prisons file rejected (%s); the gazetteer has no prison facilities", exc)
-            return []
-        fields = ("id", "name", "short_name", "commune", "insee", "department", "region",
-                  "lat", "lon", "location_precision", "aliases")
-        return [{f: getattr(p, f, None) for f in fields} for p in prisons]
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))

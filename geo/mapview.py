@@ -43,7 +43,7 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
-from geo import assets, config
+from geo import assets, config, export
 from geo.i18n import Texts, en
 from geo.model import INCIDENT_TYPES, PINNABLE_PRECISIONS, TYPE_SEVERITY, Incident
 
@@ -212,8 +212,8 @@ def script_json(obj: Any) -> str:
 
 # --- Incident rows ------------------------------------------------------------
 
-LIST_SEP = " | "  # geo.export.LIST_SEP: how the frame joins sources, titles, URLs, evidence
-TYPE_SEP = ";"
+LIST_SEP = export.LIST_SEP  # how the frame joins sources, titles, URLs, evidence
+TYPE_SEP = export.TYPE_SEP
 
 
 def _clean(value: Any) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,15 @@ TARGETS: dict[str, str] = {
 GEO_PRECISIONS: tuple[str, ...] = (
     "facility", "commune", "approximate", "department", "region", "country",
 )
+#: Rank of each precision, 0 the most precise: the one order every comparison uses.
+PRECISION_RANK: dict[str, int] = {p: n for n, p in enumerate(GEO_PRECISIONS)}
+
+
+def precision_rank(precision: str | None) -> int:
+    """Smaller is more precise; an unknown precision ranks after every known one."""
+    return PRECISION_RANK.get(precision or "", len(GEO_PRECISIONS))
+
+
 #: Precisions that may be pinned on a map as a point.
 PINNABLE_PRECISIONS: frozenset[str] = frozenset({"facility", "commune", "approximate"})
 
@@ -58,6 +68,24 @@ STATUSES: tuple[str, ...] = ("auto", "verified", "rejected")
 PLACE_KINDS: tuple[str, ...] = (
     "facility", "commune", "department", "region", "country", "landmark",
 )
+
+
+#: Event groups: protests are separate events from the attacks they answer.
+INCIDENT_GROUPS: tuple[str, ...] = ("attack", "protest")
+
+
+def group_of(incident_type: str) -> str:
+    """The group of a type: `protest` alone, every other type is an attack."""
+    return "protest" if incident_type == "protest" else "attack"
+
+
+def specific_types(types: Iterable[str]) -> list[str]:
+    """Distinct types by severity, without `attack` when a more specific type is there
+    ("an attack ... shots were fired" is gunfire)."""
+    kept = sorted(set(types), key=TYPE_SEVERITY.index)
+    if len(kept) > 1 and "attack" in kept:
+        kept.remove("attack")
+    return kept
 
 
 def primary_type(types: list[str]) -> str:

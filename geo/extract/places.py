@@ -26,11 +26,13 @@ from typing import Any, Protocol
 
 from geo.extract import lang
 from geo.extract.gate import Gate, derive_all, prefixes
+from geo.model import PLACE_KINDS, PRECISION_RANK, precision_rank
 from geo.normalize import fold
 
 _F = re.IGNORECASE | re.UNICODE
 
-KIND_RANK = {"facility": 0, "commune": 1, "department": 2, "region": 3, "country": 4}
+#: The place kinds that are precisions, by `geo.model.PRECISION_RANK`.
+KIND_RANK = {k: precision_rank(k) for k in PLACE_KINDS if k in PRECISION_RANK}
 
 # French toponymy, whatever the article's language: the lower-case words inside
 # place names ("Saint-Quentin-Fallavier", "Aix-en-Provence", "Val-de-Reuil").
@@ -193,7 +195,8 @@ class Mention:
 
     @property
     def coarse(self) -> bool:
-        return bool(self.kinds) and min(KIND_RANK.get(k, 9) for k in self.kinds) >= 2
+        rank = min((KIND_RANK.get(k, 9) for k in self.kinds), default=-1)
+        return rank >= KIND_RANK["department"]
 
     @property
     def foreign(self) -> bool:

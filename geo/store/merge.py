@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from geo.model import GEO_PRECISIONS, TYPE_SEVERITY, Incident, Source, primary_type
+from geo.distance import haversine_km
+from geo.model import TYPE_SEVERITY, Incident, Source, precision_rank, primary_type
 from geo.store.records import _fold
 
 #: Part of the rebuild key: bump it when the merge rules change, so the next
@@ -28,10 +28,7 @@ GENERIC_TYPES = frozenset({"attack", "other"})
 
 
 def _km(a: Incident, b: Incident) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
+    return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 
 def same_place(a: Incident, b: Incident) -> bool:
@@ -130,8 +127,7 @@ def _combine(members: list[tuple[str, Incident]]) -> Incident:
     ordered = [m for _, m in sorted(members, key=lambda m: (_reported(m[1]),
                                                             m[1].incident_id, m[0]))]
     first = ordered[0]
-    precision = {p: n for n, p in enumerate(GEO_PRECISIONS)}
-    where = min(ordered, key=lambda m: precision.get(m.geo_precision, len(precision)))
+    where = min(ordered, key=lambda m: precision_rank(m.geo_precision))
 
     sources: dict[str, Source] = {}  # one per article: n_sources counts articles
     for article_id, inc in members:

@@ -8,29 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
-import unicodedata
 from typing import Any
 
 from geo.model import Evidence, Incident, Source
-
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_COMBINING = re.compile("[\u0300-\u036f]+")
-_SAINT = re.compile(r"\b(ste?)\b")
+from geo.normalize import fold_text
 
 
 def _fold(text: str) -> str:
-    """Accent/case/punctuation-insensitive key, like geo.normalize.fold but fast on
-    long texts (unidecode is only needed for what NFKD cannot strip)."""
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-        if not text.isascii():
-            from unidecode import unidecode
-
-            text = unidecode(text)
-    text = _NON_ALNUM.sub(" ", text.lower().replace("'", " ")).strip()
-    return _SAINT.sub(lambda m: "saint" if m.group(1) == "st" else "sainte", text)
-
+    """The store's search key: `geo.normalize.fold_text`, the one folding rule."""
+    return fold_text(text)
 
 
 _INCIDENT_FIELDS = tuple(f.name for f in dataclasses.fields(Incident))
