@@ -6,7 +6,7 @@
 | GEO_CACHE | geocoding cache (SQLite) | data/geocache.sqlite |
 | GEO_INDEX_DIR | where the compiled gazetteer index is kept | data/.index |
 | GEO_ONLINE | comma-separated online providers to enable (nominatim, ban) | none |
-| GEO_NOMINATIM_URL, GEO_BAN_URL | provider base URLs (tests: 127.0.0.1) | public |
+| GEO_<NAME>_URL | base URL of each online provider (GEO_NOMINATIM_URL, GEO_BAN_URL) | public |
 | GEO_USER_AGENT | identifying user agent for Nominatim | prison-attacks-map/<version> |
 | GEO_OFFLINE | 1: no request to any host but the app's own (geocoders and map tiles) | 0 |
 | GEO_TILES | tile URL template, or "none" | OpenStreetMap |
@@ -196,12 +196,11 @@ def user_agent() -> str:
     )
 
 
-def nominatim_url() -> str | None:
-    return os.environ.get("GEO_NOMINATIM_URL") or None
+def provider_url(name: str) -> str | None:
+    """GEO_<NAME>_URL: an online provider's base URL (geo.providers.url_variable)."""
+    from geo.providers import url_variable
 
-
-def ban_url() -> str | None:
-    return os.environ.get("GEO_BAN_URL") or None
+    return os.environ.get(url_variable(name)) or None
 
 
 def tiles() -> str:

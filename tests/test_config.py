@@ -10,6 +10,7 @@ import pytest
 
 from geo import config, parallel
 from geo.errors import GeoError
+from geo.providers import PROVIDERS, make_provider, url_variable
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_READ = re.compile(r"\bos\.environ\b|\bgetenv\b|\benviron\s*\[|from os import .*environ")
@@ -35,7 +36,7 @@ def test_every_variable_config_reads_is_in_its_table() -> None:
     text = (ROOT / "geo" / "config.py").read_text("utf-8")
     table = config.__doc__ or ""
     read = set(re.findall(r'"(GEO_[A-Z_]+)"', text))
-    read |= {f"GEO_{name.upper()}_URL" for name in getattr(config, "PROVIDER_URL_NAMES", ())}
+    read |= {url_variable(name) for name in PROVIDERS}
     assert read, "the pattern finds the variables"
     listed = set(re.findall(r"GEO_[A-Z_]+", table))
     assert read - listed == set()
@@ -62,3 +63,21 @@ def test_ingest_workers(monkeypatch: pytest.MonkeyPatch, raw: str, expected: int
     assert config.ingest_workers() == expected
     if expected == 1:
         assert parallel.workers(10_000) == 1
+
+
+def test_the_providers_registry_drives_urls_and_the_cli_help(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    assert PROVIDERS == ("nominatim", "ban")
+    for name in PROVIDERS:
+        monkeypatch.setenv(url_variable(name), f"http://127.0.0.1:9/{name}")
+        assert make_provider(name).url == f"http://127.0.0.1:9/{name}"
+        monkeypatch.delenv(url_variable(name))
+        assert make_provider(name).url.startswith("https://")
+    with pytest.raises(GeoError, match="known: nominatim, ban"):
+        make_provider("google")
+    shown = subprocess.run([sys.executable, "-m", "geo", "geocode", "--help"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout
+    assert "(nominatim, ban)" in " ".join(shown.split())
