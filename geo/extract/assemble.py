@@ -48,6 +48,7 @@ from geo.extract.types import (
     find_targets,
     find_triggers,
 )
+from geo.gazetteer import KIND, POP
 from geo.model import (
     INCIDENT_GROUPS,
     Evidence,
@@ -641,8 +642,6 @@ class Assembler:
     def _town(self, name: str) -> bool:
         """Whether a name is a prison's or a town's of SUBJECT_MIN_POP people or more:
         a sentence-initial village name is as likely a common word ("Cars", "Plan")."""
-        from geo.gazetteer import KIND, POP
-
         return any(self.gaz.records[i][KIND] == "facility" or (
             self.gaz.records[i][KIND] == "commune"
             and (self.gaz.records[i][POP] or 0) >= SUBJECT_MIN_POP)
@@ -651,8 +650,6 @@ class Assembler:
     def _metropolis_region(self, approx: Approx) -> Place | None:
         """The region of a relative place whose anchors are all cities of 150,000 people
         or more, else None (a town is a fair anchor for a point, a metropolis is not)."""
-        from geo.gazetteer import KIND, POP
-
         regions = set()
         for clue in approx.clues:
             for name in clue.anchors:
@@ -692,7 +689,7 @@ class Assembler:
     def _ambiguous(self, name: str) -> bool:
         """Whether several communes or facilities bear this name."""
         hits = self.gaz.lookup(name)
-        return sum(1 for i, _ in hits if self.gaz.records[i][0] in ("commune", "facility")) > 1
+        return sum(1 for i, _ in hits if self.gaz.records[i][KIND] in ("commune", "facility")) > 1
 
     def _lead_dates(self) -> dict[str, tuple[DateHit, int]]:
         """Per group, the best-supported date: what an incident with no date of its own

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from geo.extract import lang
 from geo.extract.gate import Gate, derive_all, prefixes
+from geo.gazetteer import KIND
 from geo.model import PLACE_KINDS, PRECISION_RANK, precision_rank
 from geo.normalize import fold
 
@@ -266,7 +267,7 @@ def find_mentions(text: str, gaz: GazetteerLike, base: int = 0, max_tokens: int 
                     break
                 hits = gaz.lookup(surface)
                 if hits:
-                    kinds = frozenset(gaz.records[h][0] for h, _ in hits)
+                    kinds = frozenset(gaz.records[h][KIND] for h, _ in hits)
                     if all(m == 1 for _, m in hits) and (s == 0 or len(key) <= 3):
                         continue  # an alternate name opening a sentence ("Over") is a word
                     found = (j, s, e, kinds)
