@@ -33,6 +33,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import assets, config, export, i18n, mapview
+from geo.articles import UPLOAD_EXTENSIONS as ALLOWED_UPLOADS
 from geo.articles import max_article_bytes
 from geo.errors import GeoError
 from geo.i18n import Texts
@@ -40,7 +41,6 @@ from geo.model import INCIDENT_TYPES
 from geo.prisons import load_prisons
 from geo.store import Facets, Filters, Progress, Store
 
-ALLOWED_UPLOADS = ("txt", "html", "htm", "md")
 TABLE_COLUMNS = list(export.COLUMN_NAMES)
 OFF_MAP_COLUMNS = ["event_date", "types", "place", "department", "region", "geo_precision",
                    "sources", "incident_id"]

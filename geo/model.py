@@ -9,30 +9,68 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 # --- Vocabularies -----------------------------------------------------------
 
-#: Incident types and their definitions (ACLED/GTD-inspired, prison-specific).
-INCIDENT_TYPES: dict[str, str] = {
-    "gunfire": "Shots fired at a prison, its staff, their homes or vehicles.",
-    "arson": "Fire set or attempted, including incendiary devices and vehicles set ablaze.",
-    "ambush": "An armed attack on a prisoner transfer or convoy.",
-    "escape": "An inmate escapes or is freed from custody.",
-    "vandalism": "Graffiti, tags or damage to property without fire or gunfire.",
-    "assault": "Physical violence against a person (staff, inmate, relative).",
-    "attack": "An attack whose form the text does not give.",
-    "protest": "Staff or inmate protest, blockade or strike.",
-    "riot": "Collective violence or mutiny by inmates inside a facility.",
-    "other": "A prison-related incident that fits none of the types above.",
-}
+@dataclass(frozen=True)
+class IncidentType:
+    """One incident type: everything the stages and views say about it, in one record.
 
-#: Order used to pick `primary_type` when several types apply: most severe first.
-TYPE_SEVERITY: tuple[str, ...] = (
-    "ambush", "gunfire", "arson", "assault", "riot", "escape", "attack",
-    "vandalism", "protest", "other",
+    `severity` orders `primary_type` (0 = most severe); `group` separates events
+    (protests are not the attacks they answer); `color` and `glyph` (the body of a
+    white-line SVG in a 20x20 box) are its map style; its label is the catalogue
+    key `type.<key>` in geo/i18n/en.py and fr.py."""
+
+    key: str
+    definition: str
+    severity: int
+    group: str
+    color: str
+    glyph: str
+
+    @property
+    def label_key(self) -> str:
+        return f"type.{self.key}"
+
+
+#: The incident types (ACLED/GTD-inspired, prison-specific), in listing order.
+INCIDENT_TYPE_RECORDS: tuple[IncidentType, ...] = (
+    IncidentType("gunfire", "Shots fired at a prison, its staff, their homes or vehicles.",
+                 1, "attack", "#c62828",
+                 '<circle cx="10" cy="10" r="5"/><path d="M10 1v5M10 14v5M1 10h5M14 10h5"/>'),
+    IncidentType("arson",
+                 "Fire set or attempted, including incendiary devices and vehicles set ablaze.",
+                 2, "attack", "#ef6c00",
+                 '<path d="M10 2c3 4 5 6 5 10a5 5 0 0 1-10 0c0-3 2-4 3-7 1 2 2 3 2 3z"/>'),
+    IncidentType("ambush", "An armed attack on a prisoner transfer or convoy.",
+                 0, "attack", "#7b1fa2", '<path d="M11 2 5 11h5l-1 7 6-9h-5z"/>'),
+    IncidentType("escape", "An inmate escapes or is freed from custody.",
+                 5, "attack", "#00838f", '<path d="M9 3H4v14h5M8 10h9M14 7l3 3-3 3"/>'),
+    IncidentType("vandalism", "Graffiti, tags or damage to property without fire or gunfire.",
+                 7, "attack", "#5d4037", '<path d="M3 14l3.5-8 3.5 8 3.5-8 3.5 8"/>'),
+    IncidentType("assault", "Physical violence against a person (staff, inmate, relative).",
+                 3, "attack", "#ad1457",
+                 '<path d="M10 2l2 5 5 .5-4 3.5 1.5 5-4.5-3-4.5 3 1.5-5-4-3.5 5-.5z"/>'),
+    IncidentType("attack", "An attack whose form the text does not give.",
+                 6, "attack", "#d81b60",
+                 '<path d="M10 3v9"/><circle cx="10" cy="16" r="1" fill="currentColor"/>'),
+    IncidentType("protest", "Staff or inmate protest, blockade or strike.",
+                 8, "protest", "#1565c0", '<path d="M5 18V3M5 4h10l-3 3 3 3H5"/>'),
+    IncidentType("riot", "Collective violence or mutiny by inmates inside a facility.",
+                 4, "attack", "#4e342e", '<path d="M4 4l12 12M16 4 4 16"/>'),
+    IncidentType("other", "A prison-related incident that fits none of the types above.",
+                 9, "attack", "#546e7a", '<circle cx="10" cy="10" r="3" fill="currentColor"/>'),
 )
+#: Type key -> its record.
+TYPE_RECORDS: dict[str, IncidentType] = {t.key: t for t in INCIDENT_TYPE_RECORDS}
+#: Incident types and their definitions (the taxonomy), derived from the records.
+INCIDENT_TYPES: dict[str, str] = {t.key: t.definition for t in INCIDENT_TYPE_RECORDS}
+#: Order used to pick `primary_type` when several types apply: most severe first.
+TYPE_SEVERITY: tuple[str, ...] = tuple(
+    t.key for t in sorted(INCIDENT_TYPE_RECORDS, key=lambda t: t.severity))
 
 TARGETS: dict[str, str] = {
     "prison": "A prison establishment: walls, gate, car park, buildings.",
@@ -48,6 +86,15 @@ TARGETS: dict[str, str] = {
 GEO_PRECISIONS: tuple[str, ...] = (
     "facility", "commune", "approximate", "department", "region", "country",
 )
+#: Rank of each precision, 0 the most precise: the one order every comparison uses.
+PRECISION_RANK: dict[str, int] = {p: n for n, p in enumerate(GEO_PRECISIONS)}
+
+
+def precision_rank(precision: str | None) -> int:
+    """Smaller is more precise; an unknown precision ranks after every known one."""
+    return PRECISION_RANK.get(precision or "", len(GEO_PRECISIONS))
+
+
 #: Precisions that may be pinned on a map as a point.
 PINNABLE_PRECISIONS: frozenset[str] = frozenset({"facility", "commune", "approximate"})
 
@@ -58,6 +105,26 @@ STATUSES: tuple[str, ...] = ("auto", "verified", "rejected")
 PLACE_KINDS: tuple[str, ...] = (
     "facility", "commune", "department", "region", "country", "landmark",
 )
+
+
+#: Event groups, from the records: protests are separate events from the attacks
+#: they answer.
+INCIDENT_GROUPS: tuple[str, ...] = tuple(dict.fromkeys(t.group for t in INCIDENT_TYPE_RECORDS))
+
+
+def group_of(incident_type: str) -> str:
+    """The group of a type (its record's); an unknown type is an attack."""
+    record = TYPE_RECORDS.get(incident_type)
+    return record.group if record is not None else "attack"
+
+
+def specific_types(types: Iterable[str]) -> list[str]:
+    """Distinct types by severity, without `attack` when a more specific type is there
+    ("an attack ... shots were fired" is gunfire)."""
+    kept = sorted(set(types), key=TYPE_SEVERITY.index)
+    if len(kept) > 1 and "attack" in kept:
+        kept.remove("attack")
+    return kept
 
 
 def primary_type(types: list[str]) -> str:

@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from geo import pipeline
+from geo import config, pipeline
 
 #: Fewer files than this are extracted in the calling process: starting workers
 #: (about half a second) would cost more than it saves.
@@ -36,7 +36,8 @@ _geocoder: Any = None  # one per worker process, made on its first article
 
 def workers(n_files: int) -> int:
     """How many processes to use for `n_files` files (1 = serial)."""
-    if n_files < MIN_FILES or os.environ.get("GEO_INGEST_WORKERS") == "1":
+    wanted = config.ingest_workers()
+    if n_files < MIN_FILES or wanted == 1:
         return 1
     if (pipeline.load, pipeline.extract, pipeline.make_geocoder) != _STAGES:
         return 1
@@ -44,8 +45,7 @@ def workers(n_files: int) -> int:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    wanted = os.environ.get("GEO_INGEST_WORKERS", "")
-    limit = int(wanted) if wanted.isdigit() and int(wanted) > 0 else MAX_WORKERS
+    limit = wanted or MAX_WORKERS
     return max(1, min(cpus, limit, n_files // (MIN_FILES // 2)))
 
 

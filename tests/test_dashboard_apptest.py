@@ -276,6 +276,7 @@ def upload(at: AppTest, name: str, data: bytes, **fields: str) -> AppTest:
     ("evil.exe", b"MZ...", "not an article file"),
     ("big.txt", b"x" * (5 * 1024 * 1024 + 1), "the limit is 5 MB"),
     ("empty.md", b"", "is empty"),
+    ("empty.markdown", b"", "is empty"),  # a Markdown file the CLI ingests is not refused
 ])
 def test_uploads_of_the_wrong_kind_or_size_are_refused_clearly(
     store: Path, name: str, data: bytes, message: str,

@@ -18,8 +18,11 @@ COMMANDS = ("extract", "geocode", "ingest", "watch", "export", "cache")
 
 def add_online_options(parser: argparse.ArgumentParser) -> None:
     """`--online LIST` / `--offline`, the same for every command that geocodes."""
+    from geo.providers import PROVIDERS
+
     parser.add_argument("--online", metavar="LIST",
-                        help="comma-separated online geocoders to enable (nominatim, ban); "
+                        help=f"comma-separated online geocoders to enable "
+                             f"({', '.join(PROVIDERS)}); "
                              "default: GEO_ONLINE; ignored when GEO_OFFLINE=1")
     parser.add_argument("--offline", action="store_true", help="use no online geocoder")
 

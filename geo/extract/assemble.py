@@ -17,7 +17,7 @@ import re
 import time
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -48,7 +48,17 @@ from geo.extract.types import (
     find_targets,
     find_triggers,
 )
-from geo.model import TYPE_SEVERITY, Evidence, Incident, Place, primary_type
+from geo.gazetteer import KIND, POP
+from geo.model import (
+    INCIDENT_GROUPS,
+    Evidence,
+    Incident,
+    Place,
+    group_of,
+    precision_rank,
+    primary_type,
+    specific_types,
+)
 from geo.normalize import fold
 
 _F = re.IGNORECASE | re.UNICODE
@@ -187,6 +197,21 @@ def _summarise_long_lists(text: str, base: int, index: int,
     kept[-2] = [Mention(text[a - base : b - base], a, b, frozenset({"country"}),
                         role="incident", why="long list", unit=-2, sentence=index)]
     return kept
+
+
+def _best_date(hits: Iterable[tuple[DateHit, float, int]]) -> tuple[DateHit, int] | None:
+    """The best-supported (date, precision) of weighted hits, with its earliest sentence:
+    the most weight wins, then the earliest sentence; None without hits."""
+    scored: dict[tuple[dt.date, str], float] = {}
+    where: dict[tuple[dt.date, str], tuple[DateHit, int]] = {}
+    for d, w, si in hits:
+        k = (d.date, d.precision)
+        scored[k] = scored.get(k, 0.0) + w
+        if k not in where or si < where[k][1]:
+            where[k] = (d, si)
+    if not scored:
+        return None
+    return where[max(scored, key=lambda k: (scored[k], -where[k][1]))]
 
 
 def _mention_key(m: Mention) -> str:
@@ -394,7 +419,7 @@ class Assembler:
                                    best is not None and ti not in inherited))
             links[ti] = protos
         named_units = [u for u in units.values() if not u[0].foreign]
-        for group in ("attack", "protest"):
+        for group in INCIDENT_GROUPS:
             linked = [p for ti, ps in links.items() if triggers[ti].group == group for p in ps
                       if p.key != UNPLACED]
             if len(named_units) == 1 and linked and len(named_units[0]) == 1:
@@ -671,8 +696,6 @@ class Assembler:
     def _town(self, name: str) -> bool:
         """Whether a name is a prison's or a town's of SUBJECT_MIN_POP people or more:
         a sentence-initial village name is as likely a common word ("Cars", "Plan")."""
-        from geo.gazetteer import KIND, POP
-
         return any(self.gaz.records[i][KIND] == "facility" or (
             self.gaz.records[i][KIND] == "commune"
             and (self.gaz.records[i][POP] or 0) >= SUBJECT_MIN_POP)
@@ -681,8 +704,6 @@ class Assembler:
     def _metropolis_region(self, approx: Approx) -> Place | None:
         """The region of a relative place whose anchors are all cities of 150,000 people
         or more, else None (a town is a fair anchor for a point, a metropolis is not)."""
-        from geo.gazetteer import KIND, POP
-
         regions = set()
         for clue in approx.clues:
             for name in clue.anchors:
@@ -722,35 +743,24 @@ class Assembler:
     def _ambiguous(self, name: str) -> bool:
         """Whether several communes or facilities bear this name."""
         hits = self.gaz.lookup(name)
-        return sum(1 for i, _ in hits if self.gaz.records[i][0] in ("commune", "facility")) > 1
+        return sum(1 for i, _ in hits if self.gaz.records[i][KIND] in ("commune", "facility")) > 1
 
     def _lead_dates(self) -> dict[str, tuple[DateHit, int]]:
         """Per group, the best-supported date: what an incident with no date of its own
         shares ("Overnight, eight prisons came under attack ... The prison in Toulon ...")."""
         out: dict[str, tuple[DateHit, int]] = {}
-        for group in ("attack", "protest"):
-            scored: dict[tuple[dt.date, str], float] = {}
-            where: dict[tuple[dt.date, str], tuple[DateHit, int]] = {}
-            for (g, _), p in self.protos.items():
-                if g != group:
-                    continue
-                for d, w, si in p.dates:
-                    k = (d.date, d.precision)
-                    scored[k] = scored.get(k, 0.0) + w
-                    if k not in where or si < where[k][1]:
-                        where[k] = (d, si)
-            if scored:
-                best = max(scored, key=lambda k: (scored[k], -where[k][1]))
-                out[group] = where[best]
+        for group in INCIDENT_GROUPS:
+            best = _best_date(hit for (g, _), p in self.protos.items() if g == group
+                              for hit in p.dates)
+            if best is not None:
+                out[group] = best
         return out
 
     def _incident(self, proto: _Proto) -> tuple[Incident, str, dict[str, Any]] | None:
         if not proto.triggers:
             return None
-        types = sorted({t.type for t, _, _ in proto.triggers}, key=TYPE_SEVERITY.index)
+        types = specific_types(t.type for t, _, _ in proto.triggers)
         strong = any(t.strong for t, _, _ in proto.triggers)
-        if len(types) > 1 and "attack" in types:
-            types.remove("attack")
         labels = [h.target for h, _ in proto.targets]
         if "ambush" in types:
             labels.append("convoy")
@@ -818,16 +828,10 @@ class Assembler:
         inc.article = getattr(source, "article", None) or getattr(self.article, "stem", None)
 
         # Date: the best-supported of this place's own dates.
-        if proto.dates:
-            scored: dict[tuple[dt.date, str], float] = {}
-            where: dict[tuple[dt.date, str], int] = {}
-            for d, w, si in proto.dates:
-                k = (d.date, d.precision)
-                scored[k] = scored.get(k, 0.0) + w
-                where.setdefault(k, si)
-            best = max(scored, key=lambda k: (scored[k], -where[k]))
-            inc.event_date, inc.date_precision = best
-            self._evidence(inc, "event_date", where[best])
+        best = _best_date(proto.dates)
+        if best is not None:
+            inc.event_date, inc.date_precision = best[0].date, best[0].precision
+            self._evidence(inc, "event_date", best[1])
 
         for fld in ("killed", "injured"):
             values = [(c.value, si) for c, si in proto.casualties if c.field == fld]
@@ -928,9 +932,7 @@ class Assembler:
     def _merge(into: Incident, other: Incident, meta: dict[str, Any],
                other_meta: dict[str, Any]) -> None:
         """Two names for one place ("Aix-en-Provence" and "Luynes"): one incident."""
-        types = sorted(set(into.types) | set(other.types), key=TYPE_SEVERITY.index)
-        if len(types) > 1 and "attack" in types:
-            types.remove("attack")
+        types = specific_types([*into.types, *other.types])
         into.types, into.primary_type = types, primary_type(types)
         into.target = best_target([t for t in (into.target, other.target) if t])
         for fld in ("killed", "injured"):
@@ -951,19 +953,16 @@ class Assembler:
     def _drop_umbrellas(incidents: list[Incident]) -> list[Incident]:
         """A country/region/department-wide incident that finer incidents of the same
         group fall inside is their summary ("eight prisons across France"), not another."""
-        order = {"facility": 0, "commune": 1, "approximate": 2, "department": 3,
-                 "region": 4, "country": 5}
         keep = []
-        groups = {i.incident_id: ("protest" if i.primary_type == "protest" else "attack")
-                  for i in incidents}
+        groups = {i.incident_id: group_of(i.primary_type) for i in incidents}
         for inc in incidents:
-            level = order.get(inc.geo_precision, 5)
+            level = precision_rank(inc.geo_precision)
             covered = False
-            if level >= 3:
+            if level >= precision_rank("department"):
                 for other in incidents:
                     if other is inc or groups[other.incident_id] != groups[inc.incident_id]:
                         continue
-                    if order.get(other.geo_precision, 5) >= level:
+                    if precision_rank(other.geo_precision) >= level:
                         continue
                     if inc.geo_precision == "country" or (
                         inc.geo_precision == "region" and other.region == inc.region

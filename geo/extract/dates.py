@@ -156,46 +156,79 @@ def _number(r: _Rules, g: dict[str, str | None]) -> int | float | None:
 
 def _read(r: _Rules, kind: str, m: re.Match[str], published: dt.date | None,
           anchor: dt.date | None) -> tuple[dt.date, str] | None:
+    """The (date, precision) a match of `kind` says, through the kind's reader: an
+    absolute one may need no publication date, a relative one always does."""
     g = m.groupdict()
-    try:
-        if kind in ("iso", "numeric"):
-            return dt.date(int(g["y"]), int(g["m"]), int(g["d"])), "day"
-        if kind in ("night_range", "day_month", "month_day"):
-            month = r.months[g["mon"].lower().rstrip(".")]
-            day = int(re.match(r"\d+", g["d"]).group())  # type: ignore[union-attr]
-            if g.get("y"):
-                value = dt.date(int(g["y"]), month, day)
-            elif published is None:
-                return None
-            else:
-                value = _latest_day(month, day, published)
-            if g.get("wd") and r.weekdays.get(g["wd"].lower()) != value.weekday():
-                return None  # "lundi 10 mars" when the 10th was a Friday: the text errs
-            return value, "day"
-        if kind == "month_year":
-            return dt.date(int(g["y"]), r.months[g["mon"].lower().rstrip(".")], 1), "month"
-    except (ValueError, KeyError, AttributeError, TypeError):
-        return None
+    absolute = _READ_ABSOLUTE.get(kind)
+    if absolute is not None:
+        try:
+            return absolute(r, g, published)
+        except (ValueError, KeyError, AttributeError, TypeError):
+            return None
     if published is None:
         return None
-    if kind == "month":
-        name = g["mon"].lower().rstrip(".")
-        month = r.months.get(name)
-        if month is None or (name in r.month_verbs and g["mon"][0].islower()):
-            return None  # the verbs "may" and "march"
-        strict = _past(r, g.get("pre"), g.get("last"))
-        year = published.year if (month < published.month or
-                                  (month == published.month and not strict)) else published.year - 1
-        return dt.date(year, month, 1), "month"
-    if kind in ("weekday", "night_weekdays"):
+    return _READ_RELATIVE[kind](r, m, g, published, anchor)
+
+
+def _read_numeric(r: _Rules, g: dict[str, str | None],
+                  published: dt.date | None) -> tuple[dt.date, str] | None:
+    return dt.date(int(g["y"]), int(g["m"]), int(g["d"])), "day"
+
+
+def _read_day_month(r: _Rules, g: dict[str, str | None],
+                    published: dt.date | None) -> tuple[dt.date, str] | None:
+    month = r.months[g["mon"].lower().rstrip(".")]
+    day = int(re.match(r"\d+", g["d"]).group())  # type: ignore[union-attr]
+    if g.get("y"):
+        value = dt.date(int(g["y"]), month, day)
+    elif published is None:
+        return None
+    else:
+        value = _latest_day(month, day, published)
+    if g.get("wd") and r.weekdays.get(g["wd"].lower()) != value.weekday():
+        return None  # "lundi 10 mars" when the 10th was a Friday: the text errs
+    return value, "day"
+
+
+def _read_month_year(r: _Rules, g: dict[str, str | None],
+                     published: dt.date | None) -> tuple[dt.date, str] | None:
+    return dt.date(int(g["y"]), r.months[g["mon"].lower().rstrip(".")], 1), "month"
+
+
+#: Kinds whose match holds the date (a year, or a day and month): a dispatch table.
+_READ_ABSOLUTE: dict[str, Callable[..., tuple[dt.date, str] | None]] = {
+    "iso": _read_numeric,
+    "numeric": _read_numeric,
+    "night_range": _read_day_month,
+    "day_month": _read_day_month,
+    "month_day": _read_day_month,
+    "month_year": _read_month_year,
+}
+
+
+def _read_month(r: _Rules, m: re.Match[str], g: dict[str, str | None],
+                published: dt.date, anchor: dt.date | None) -> tuple[dt.date, str] | None:
+    name = g["mon"].lower().rstrip(".")
+    month = r.months.get(name)
+    if month is None or (name in r.month_verbs and g["mon"][0].islower()):
+        return None  # the verbs "may" and "march"
+    strict = _past(r, g.get("pre"), g.get("last"))
+    year = published.year if (month < published.month or
+                              (month == published.month and not strict)) else published.year - 1
+    return dt.date(year, month, 1), "month"
+
+
+def _read_weekday_of(night: bool) -> Callable[..., tuple[dt.date, str] | None]:
+    def read(r: _Rules, m: re.Match[str], g: dict[str, str | None], published: dt.date,
+             anchor: dt.date | None) -> tuple[dt.date, str] | None:
         wd = r.weekdays[g["wd"].lower()]
         back = (published.weekday() - wd) % 7
-        if kind == "night_weekdays" and back == 0:
+        if night and back == 0:
             back = 7  # the night from Monday to Tuesday, told on a Monday, was a week ago
         if back == 0 and _past(r, g.get("pre"), g.get("last")):
             back = 7
         return published - dt.timedelta(days=back), "day"
-    return _READ_RELATIVE[kind](r, m, g, published, anchor)
+    return read
 
 
 def _read_days_back(days: int) -> Callable[..., tuple[dt.date, str] | None]:
@@ -265,6 +298,9 @@ def _read_run_duration(r: _Rules, m: re.Match[str], g: dict[str, str | None],
 
 #: How each relative kind reads its match (a dispatch table, one function a rule).
 _READ_RELATIVE: dict[str, Callable[..., tuple[dt.date, str] | None]] = {
+    "month": _read_month,
+    "weekday": _read_weekday_of(night=False),
+    "night_weekdays": _read_weekday_of(night=True),
     "night": _read_days_back(1),
     "yesterday": _read_days_back(1),
     "day_before_yesterday": _read_days_back(2),

@@ -26,11 +26,14 @@ from typing import Any, Protocol
 
 from geo.extract import lang
 from geo.extract.gate import Gate, derive_all, prefixes
+from geo.gazetteer import KIND
+from geo.model import PLACE_KINDS, PRECISION_RANK, precision_rank
 from geo.normalize import fold
 
 _F = re.IGNORECASE | re.UNICODE
 
-KIND_RANK = {"facility": 0, "commune": 1, "department": 2, "region": 3, "country": 4}
+#: The place kinds that are precisions, by `geo.model.PRECISION_RANK`.
+KIND_RANK = {k: precision_rank(k) for k in PLACE_KINDS if k in PRECISION_RANK}
 
 # French toponymy, whatever the article's language: the lower-case words inside
 # place names ("Saint-Quentin-Fallavier", "Aix-en-Provence", "Val-de-Reuil").
@@ -196,7 +199,8 @@ class Mention:
 
     @property
     def coarse(self) -> bool:
-        return bool(self.kinds) and min(KIND_RANK.get(k, 9) for k in self.kinds) >= 2
+        rank = min((KIND_RANK.get(k, 9) for k in self.kinds), default=-1)
+        return rank >= KIND_RANK["department"]
 
     @property
     def foreign(self) -> bool:
@@ -266,7 +270,7 @@ def find_mentions(text: str, gaz: GazetteerLike, base: int = 0, max_tokens: int 
                     break
                 hits = gaz.lookup(surface)
                 if hits:
-                    kinds = frozenset(gaz.records[h][0] for h, _ in hits)
+                    kinds = frozenset(gaz.records[h][KIND] for h, _ in hits)
                     if all(m == 1 for _, m in hits) and (s == 0 or len(key) <= 3):
                         continue  # an alternate name opening a sentence ("Over") is a word
                     found = (j, s, e, kinds)

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from geopy.distance import distance as geo_distance
 
+from geo.distance import haversine_km
 from geo.extract import lang
 from geo.extract.gate import Gate, derive, prefixes
 from geo.extract.numbers import number_pattern, parse_number
@@ -159,10 +160,8 @@ class Approx:
 
 
 def haversine(a: Point, b: Point) -> float:
-    p1, p2 = math.radians(a[0]), math.radians(b[0])
-    dp, dl = p2 - p1, math.radians(b[1] - a[1])
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 12742.0 * math.asin(min(1.0, math.sqrt(h)))
+    """`geo.distance.haversine_km` between two (lat, lon) points."""
+    return haversine_km(a[0], a[1], b[0], b[1])
 
 
 def initial_bearing(a: Point, b: Point) -> float:

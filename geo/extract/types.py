@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from geo.extract import lang
 from geo.extract.gate import Gate, derive_all, prefixes
+from geo.model import group_of
 
 _F = re.IGNORECASE | re.UNICODE
 
@@ -141,11 +142,6 @@ class Trigger:
     @property
     def group(self) -> str:
         return group_of(self.type)
-
-
-def group_of(incident_type: str) -> str:
-    """Protests are separate events from the attacks they answer; all else is one group."""
-    return "protest" if incident_type == "protest" else "attack"
 
 
 def find_triggers(text: str, base: int = 0, words: frozenset[str] | None = None,

@@ -54,7 +54,8 @@ TEXTS: dict[str, str] = {
     "recent_none": "None in this selection.",
     # upload
     "upload_file": "Article file",
-    "upload_help": "A news article saved as .txt, .html, .htm or .md (at most {limit}).",
+    "upload_help": "A news article saved as .txt, .html, .htm, .md or .markdown "
+                   "(at most {limit}).",
     "upload_title": "Title (optional)",
     "upload_source": "Source (optional)",
     "upload_source_placeholder": "e.g. Le Monde",
@@ -66,7 +67,8 @@ TEXTS: dict[str, str] = {
     "url_fetching": "Fetching {url}…",
     "url_added": "Added {n} article(s) from {url}: the store now holds {total}.",
     "upload_choose": "Choose a file to add.",
-    "upload_not_article": "“{name}” is not an article file: use .txt, .html, .htm or .md.",
+    "upload_not_article": "“{name}” is not an article file: use .txt, .html, .htm, .md "
+                          "or .markdown.",
     "upload_too_large": "“{name}” is {size}; the limit is {limit}.",
     "upload_empty": "“{name}” is empty.",
     "upload_bad_url": "The URL must start with http:// or https://.",

@@ -57,7 +57,7 @@ TEXTS: dict[str, str] = {
     "recent_none": "Aucun dans cette sélection.",
     # upload
     "upload_file": "Fichier de l’article",
-    "upload_help": "Un article de presse enregistré en .txt, .html, .htm ou .md "
+    "upload_help": "Un article de presse enregistré en .txt, .html, .htm, .md ou .markdown "
                    "({limit} au plus).",
     "upload_title": "Titre (facultatif)",
     "upload_source": "Source (facultatif)",
@@ -71,7 +71,7 @@ TEXTS: dict[str, str] = {
     "url_added": "{n} article(s) ajouté(s) depuis {url} : la base en compte maintenant {total}.",
     "upload_choose": "Choisissez un fichier à ajouter.",
     "upload_not_article": "« {name} » n’est pas un fichier d’article : utilisez .txt, "
-                          ".html, .htm ou .md.",
+                          ".html, .htm, .md ou .markdown.",
     "upload_too_large": "« {name} » fait {size} ; la limite est de {limit}.",
     "upload_empty": "« {name} » est vide.",
     "upload_bad_url": "L’URL doit commencer par http:// ou https://.",

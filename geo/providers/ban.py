@@ -25,7 +25,7 @@ class BANProvider(Provider):
 
     def __init__(self, url: str | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("user_agent", config.user_agent())
-        super().__init__(url or config.ban_url(), **kwargs)
+        super().__init__(url or config.provider_url(self.name), **kwargs)
         self.geocoder = BANFrance(user_agent=self.user_agent, **self.geopy_options())
 
     def _request(self, query: str, area: Box | None, limit: int) -> list[Any] | None:

@@ -218,7 +218,8 @@ def send(p: Page, name: str, data: bytes, mime: str = "text/plain") -> Any:
 
 
 @pytest.mark.parametrize(("name", "size", "message"), [
-    ("report.pdf", 2000, "“report.pdf” is not an article file: use .txt, .html, .htm or .md."),
+    ("report.pdf", 2000,
+     "“report.pdf” is not an article file: use .txt, .html, .htm, .md or .markdown."),
     ("huge.txt", 6 * 1024 * 1024, "“huge.txt” is 6 MB; the limit is 5 MB."),
 ])
 def test_a_bad_upload_says_what_is_wrong_next_to_the_button(

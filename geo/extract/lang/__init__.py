@@ -19,7 +19,6 @@ packs of an article's language and derive their gates from those patterns.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -27,25 +26,23 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from geo import config
 from geo.errors import DataError
 from geo.extract.lang.schema import EMPTY, REQUIRED_FRAGMENTS, SCHEMA, TABLE_KEYS
 
 BUILTIN_DIR = Path(__file__).resolve().parent
-_environ = os.environ
 _CODE = re.compile(r"^[a-z]{2,3}$")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 def pack_dirs() -> tuple[Path, ...]:
     """Where packs are looked up: this package, then `GEO_LANG_PACKS` folders."""
-    return _dirs(os.environ.get("GEO_LANG_PACKS", ""))
+    return _dirs(config.lang_packs_setting())
 
 
 @lru_cache(maxsize=8)
 def _dirs(raw: str) -> tuple[Path, ...]:
-    from geo.config import lang_pack_dirs
-
-    return (BUILTIN_DIR, *lang_pack_dirs())
+    return (BUILTIN_DIR, *config.lang_pack_dirs())
 
 
 def available() -> dict[str, Path]:
@@ -203,7 +200,7 @@ def values(packs_: tuple[Pack, ...], file: str, key: str) -> list[Any]:
 def cache_key(codes: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[Path, ...]]:
     """What a compiled rule set depends on: the codes and where their packs come from
     (every rule lookup of a scan asks, so it costs one dictionary read)."""
-    return codes, _dirs(_environ.get("GEO_LANG_PACKS", ""))
+    return codes, _dirs(config.lang_packs_setting())
 
 
 def words_alternation(words: list[str] | tuple[str, ...]) -> str:
