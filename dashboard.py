@@ -32,7 +32,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import assets, config, export, i18n, mapview
+from geo import assets, config, display, export, i18n, mapview
 from geo.articles import max_article_bytes
 from geo.errors import GeoError
 from geo.i18n import Texts
@@ -157,8 +157,8 @@ def readable(rows: pd.DataFrame, t: Texts, columns: list[str]) -> pd.DataFrame:
                 lambda v: t.texts.get(f"prec.{v}", v) if isinstance(v, str) else "")
     text_cols = [c for c in out.columns if out[c].dtype == object or str(out[c].dtype)
                  in {"string", "str"}]
-    for col in text_cols:
-        out[col] = out[col].astype("object").where(out[col].notna(), "")
+    for col in text_cols:  # shown text loses direction controls (geo.display)
+        out[col] = display.plain_series(out[col].astype("object").where(out[col].notna(), ""))
     # Unknown counts and radii: a blank, not "None" (numbers with gaps become text;
     # at most TABLE_LIMIT rows).
     for col in ("killed", "injured", "radius_km", "n_sources"):
@@ -347,13 +347,9 @@ def sync_url(filters: Filters, lang: str) -> str:
 # --- adding an article ------------------------------------------------------------
 
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
-
-
 def md(text: object) -> str:
-    """Plain text for Streamlit's Markdown-rendering messages: file names and error
-    texts are untrusted, and `![x](http://host/p.png)` would make the browser fetch."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+    """Plain text for Streamlit's Markdown-rendering messages (`display.markdown_text`)."""
+    return display.markdown_text(text)
 
 
 def upload_problem(name: str, size: int, t: Texts | None = None) -> str | None:
