@@ -397,6 +397,9 @@ def add_article(db: Path, t: Texts) -> None:
     out = box.container()
     if not submitted:
         return
+    if get_store(str(db)).read_only:  # nothing can be added: say so, name no path
+        out.error(md(t("upload_read_only", name=db.name)))
+        return
     if upload is None and not url.strip():
         out.error(t("upload_choose"))
         return
@@ -543,11 +546,15 @@ def timeline(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def main() -> None:
-    install_assets()
     db = config.db_path().resolve()
     lang = page_lang()
     t = Texts(lang)
     st.set_page_config(page_title=t("page_title"), page_icon="🗺️", layout="wide")
+    try:
+        install_assets()
+    except GeoError as exc:  # e.g. a read-only code tree: one line, no server path
+        st.error(md(exc))
+        st.stop()
     # The page's style sheet: on a phone, the map within the first screen.
     st.html(f"<style>{PAGE_CSS.read_text('utf-8')}</style>")
     try:
@@ -585,11 +592,14 @@ def main() -> None:
 
     # The incident of a shared link opens while the page shows the state it came with.
     focus = st.session_state.get("_focus0") if not filters.to_query_params() else None
+    try:
+        data_url = assets.publish(map_data.incidents_json, map_data.incidents_name, base=base)
+    except GeoError as exc:  # the map's folder became unwritable (StaticNotWritable)
+        st.error(md(exc))
+        st.stop()
     st_folium(
         mapview.build_map(
-            map_data, tiles=config.tiles(), asset_base=base,
-            data_url=assets.publish(map_data.incidents_json, map_data.incidents_name,
-                                    base=base),
+            map_data, tiles=config.tiles(), asset_base=base, data_url=data_url,
             view=st.session_state.get("_view0"), focus=focus,
         ),
         key="incident_map", height=560, use_container_width=True, returned_objects=[],

@@ -92,6 +92,11 @@ def run(args: argparse.Namespace) -> int:
     overrides = read_meta(args.meta)
     hidden = hidden_files(paths)
     store = Store(args.db)
+    try:
+        store.check_writable()  # before any file is read, not after all are extracted
+    except BaseException:
+        store.close()
+        raise
     geocoder = None
     online = online_choice(args)
     if online is not None:
