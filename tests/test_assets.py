@@ -1,0 +1,32 @@
+"""geo.assets: GEO_STATIC_DIR places the map's files; a folder that cannot be written
+is a StaticNotWritable naming it by its name (the page shows it to visitors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geo import assets
+
+
+def test_the_map_files_go_where_geo_static_dir_says(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    monkeypatch.setenv("GEO_STATIC_DIR", str(tmp_path / "served"))
+    assert assets.static_root() == tmp_path / "served"
+    vendor = assets.install()
+    assert (vendor / "leaflet" / "leaflet.js").is_file() and vendor.parent == tmp_path / "served"
+    url = assets.publish('{"n": 1}')
+    assert (tmp_path / "served" / "mapdata" / url.rsplit("/", 1)[1]).is_file()
+
+
+def test_an_unwritable_map_folder_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    (tmp_path / "plain-file").write_text("x", "utf-8")
+    monkeypatch.setenv("GEO_STATIC_DIR", str(tmp_path / "plain-file" / "static"))
+    for call in (assets.install, lambda: assets.publish('{"n": 2}')):
+        with pytest.raises(assets.StaticNotWritable) as info:
+            call()
+        message = str(info.value)
+        assert message.startswith("the map's files cannot be written to the folder 'static'")
+        assert "GEO_STATIC_DIR" in message and str(tmp_path) not in message
