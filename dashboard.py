@@ -185,8 +185,11 @@ def download_data(db: str, stamp: str, state: str, fmt: str,
 
 @st.cache_resource(show_spinner=False)
 def install_assets() -> str:
-    """Copy Leaflet and its plugin into ./static/vendor once per server process."""
-    return str(assets.install())
+    """Copy Leaflet and its plugin into ./static/vendor (GEO_STATIC_DIR) once per server
+    process; GeoError when that folder cannot be written or is not the one served."""
+    vendor = assets.install()
+    assets.check_served()
+    return str(vendor)
 
 
 # --- URL <-> widgets ------------------------------------------------------------

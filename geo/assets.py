@@ -107,7 +107,22 @@ class StaticNotWritable(GeoError):
 def static_root() -> Path:
     """GEO_STATIC_DIR, by default `static/` next to `dashboard.py`: the folder
     Streamlit serves at /app/static."""
-    return config.static_dir()
+    return config.static_dir()  # SERVED_DIR unless GEO_STATIC_DIR says
+
+
+#: The folder Streamlit serves at /app/static: `static/` beside the app's script.
+SERVED_DIR = config.ROOT / "static"
+
+
+def check_served(root: Path | None = None) -> None:
+    """GeoError when the map's folder (GEO_STATIC_DIR) is not the one the app serves:
+    the page would load without Leaflet. Names folders by their names only."""
+    folder = root or static_root()
+    if SERVED_DIR.resolve() != folder.resolve():
+        raise GeoError(
+            f"GEO_STATIC_DIR ({folder.name!r}) is not the folder the app serves: make "
+            f"{SERVED_DIR.name}/ beside dashboard.py a symbolic link to it "
+            f"(README: read-only deployments)")
 
 
 @contextmanager
