@@ -18,7 +18,14 @@ import pytest
 
 from e2e.conftest import Page, Server, chromium_path, ingest_into, run_dashboard
 from e2e.sample_store import make_store
-from e2e.test_dashboard_browser import TIMEOUT_MS, map_frame, map_incidents, metric, open_app
+from e2e.test_dashboard_browser import (
+    TIMEOUT_MS,
+    map_frame,
+    map_incidents,
+    metric,
+    open_app,
+    wait_metric,
+)
 from geo.display import BIDI_CONTROLS
 
 pytestmark = pytest.mark.browser
@@ -160,4 +167,4 @@ def test_add_without_a_file_says_so_and_a_slow_upload_is_then_added(
     success.wait_for(timeout=TIMEOUT_MS)
     assert "Added late.txt" in success.inner_text()
     page.page.unroute("**/_stcore/upload_file/**")
-    assert metric(page) == before + 1
+    wait_metric(page, before + 1)
