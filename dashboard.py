@@ -32,7 +32,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import assets, config, export, i18n, mapview
+from geo import assets, config, display, export, i18n, mapview
 from geo.articles import UPLOAD_EXTENSIONS as ALLOWED_UPLOADS
 from geo.articles import max_article_bytes
 from geo.errors import GeoError
@@ -157,8 +157,8 @@ def readable(rows: pd.DataFrame, t: Texts, columns: list[str]) -> pd.DataFrame:
                 lambda v: t.texts.get(f"prec.{v}", v) if isinstance(v, str) else "")
     text_cols = [c for c in out.columns if out[c].dtype == object or str(out[c].dtype)
                  in {"string", "str"}]
-    for col in text_cols:
-        out[col] = out[col].astype("object").where(out[col].notna(), "")
+    for col in text_cols:  # shown text loses direction controls (geo.display)
+        out[col] = display.plain_series(out[col].astype("object").where(out[col].notna(), ""))
     # Unknown counts and radii: a blank, not "None" (numbers with gaps become text;
     # at most TABLE_LIMIT rows).
     for col in ("killed", "injured", "radius_km", "n_sources"):
@@ -185,8 +185,11 @@ def download_data(db: str, stamp: str, state: str, fmt: str,
 
 @st.cache_resource(show_spinner=False)
 def install_assets() -> str:
-    """Copy Leaflet and its plugin into ./static/vendor once per server process."""
-    return str(assets.install())
+    """Copy Leaflet and its plugin into ./static/vendor (GEO_STATIC_DIR) once per server
+    process; GeoError when that folder cannot be written or is not the one served."""
+    vendor = assets.install()
+    assets.check_served()
+    return str(vendor)
 
 
 # --- URL <-> widgets ------------------------------------------------------------
@@ -347,13 +350,9 @@ def sync_url(filters: Filters, lang: str) -> str:
 # --- adding an article ------------------------------------------------------------
 
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
-
-
 def md(text: object) -> str:
-    """Plain text for Streamlit's Markdown-rendering messages: file names and error
-    texts are untrusted, and `![x](http://host/p.png)` would make the browser fetch."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+    """Plain text for Streamlit's Markdown-rendering messages (`display.markdown_text`)."""
+    return display.markdown_text(text)
 
 
 def upload_problem(name: str, size: int, t: Texts | None = None) -> str | None:
@@ -400,6 +399,9 @@ def add_article(db: Path, t: Texts) -> None:
     # Messages go right under the button, inside the section, not at the sidebar's foot.
     out = box.container()
     if not submitted:
+        return
+    if get_store(str(db)).read_only:  # nothing can be added: say so, name no path
+        out.error(md(t("upload_read_only", name=db.name)))
         return
     if upload is None and not url.strip():
         out.error(t("upload_choose"))
@@ -547,11 +549,15 @@ def timeline(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def main() -> None:
-    install_assets()
     db = config.db_path().resolve()
     lang = page_lang()
     t = Texts(lang)
     st.set_page_config(page_title=t("page_title"), page_icon="🗺️", layout="wide")
+    try:
+        install_assets()
+    except GeoError as exc:  # e.g. a read-only code tree: one line, no server path
+        st.error(md(exc))
+        st.stop()
     # The page's style sheet: on a phone, the map within the first screen.
     st.html(f"<style>{PAGE_CSS.read_text('utf-8')}</style>")
     try:
@@ -589,11 +595,14 @@ def main() -> None:
 
     # The incident of a shared link opens while the page shows the state it came with.
     focus = st.session_state.get("_focus0") if not filters.to_query_params() else None
+    try:
+        data_url = assets.publish(map_data.incidents_json, map_data.incidents_name, base=base)
+    except GeoError as exc:  # the map's folder became unwritable (StaticNotWritable)
+        st.error(md(exc))
+        st.stop()
     st_folium(
         mapview.build_map(
-            map_data, tiles=config.tiles(), asset_base=base,
-            data_url=assets.publish(map_data.incidents_json, map_data.incidents_name,
-                                    base=base),
+            map_data, tiles=config.tiles(), asset_base=base, data_url=data_url,
             view=st.session_state.get("_view0"), focus=focus,
         ),
         key="incident_map", height=560, use_container_width=True, returned_objects=[],

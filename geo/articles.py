@@ -105,8 +105,32 @@ def iter_article_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 
 def _is_article(path: Path) -> bool:
-    name = path.name.lower()
-    return name.endswith(ARTICLE_SUFFIXES) and not name.startswith(".")
+    return _has_article_suffix(path) and not is_hidden(path)
+
+
+def _has_article_suffix(path: Path) -> bool:
+    return path.name.lower().endswith(ARTICLE_SUFFIXES)
+
+
+def is_hidden(path: Path) -> bool:
+    """A dotfile (`.draft.txt`, macOS's `._article.txt`): never read from a folder."""
+    return path.name.startswith(".")
+
+
+#: Why a hidden file in a folder is not read (the ingest says so per file).
+HIDDEN_REASON = "hidden file (its name starts with a dot): not read"
+
+
+def hidden_article_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The hidden files with an article's suffix that `iter_article_paths` leaves out
+    of the folders given, sorted: reported rather than skipped silently."""
+    found: set[Path] = set()
+    for item in paths:
+        p = Path(item)
+        if p.is_dir():
+            found.update(c for c in p.rglob(".*") if is_hidden(c) and _has_article_suffix(c)
+                         and c.is_file())
+    return sorted(found)
 
 
 def read_sidecar(path: Path) -> dict[str, object]:
@@ -128,6 +152,8 @@ def read_sidecar(path: Path) -> dict[str, object]:
         raise MetadataError(
             meta_path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from exc
+    except RecursionError:  # e.g. 100,000 nested arrays: named here, not a traceback
+        raise MetadataError(meta_path, "JSON nested too deeply to read") from None
     if not isinstance(data, dict):
         raise MetadataError(meta_path, f"must be a JSON object, not {type(data).__name__}")
     for key in SIDECAR_KEYS:

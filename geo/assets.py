@@ -17,10 +17,12 @@ import importlib
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.config import ROOT
+from geo import config
 from geo.errors import GeoError
 
 #: Where Streamlit serves `ROOT/static/` (see `server.enableStaticServing`).
@@ -90,9 +92,46 @@ class AssetsMissing(GeoError):
     """A package that provides the map's JavaScript is not installed."""
 
 
+class StaticNotWritable(GeoError):
+    """The map's files cannot be written (read-only code tree or GEO_STATIC_DIR). The
+    message names the folder by its name only: the page shows it to visitors."""
+
+    def __init__(self, folder: Path, exc: OSError) -> None:
+        self.folder = folder
+        super().__init__(
+            f"the map's files cannot be written to the folder {folder.name!r} "
+            f"({exc.strerror or type(exc).__name__}): set GEO_STATIC_DIR to a writable "
+            f"folder that the app serves as static/ (README: read-only deployments)")
+
+
 def static_root() -> Path:
-    """`static/` next to `dashboard.py`: the folder Streamlit serves at /app/static."""
-    return ROOT / "static"
+    """GEO_STATIC_DIR, by default `static/` next to `dashboard.py`: the folder
+    Streamlit serves at /app/static."""
+    return config.static_dir()  # SERVED_DIR unless GEO_STATIC_DIR says
+
+
+#: The folder Streamlit serves at /app/static: `static/` beside the app's script.
+SERVED_DIR = config.ROOT / "static"
+
+
+def check_served(root: Path | None = None) -> None:
+    """GeoError when the map's folder (GEO_STATIC_DIR) is not the one the app serves:
+    the page would load without Leaflet. Names folders by their names only."""
+    folder = root or static_root()
+    if SERVED_DIR.resolve() != folder.resolve():
+        raise GeoError(
+            f"GEO_STATIC_DIR ({folder.name!r}) is not the folder the app serves: make "
+            f"{SERVED_DIR.name}/ beside dashboard.py a symbolic link to it "
+            f"(README: read-only deployments)")
+
+
+@contextmanager
+def _writing(folder: Path) -> Iterator[None]:
+    """OSError while writing the map's files -> StaticNotWritable naming the folder."""
+    try:
+        yield
+    except OSError as exc:
+        raise StaticNotWritable(folder, exc) from None
 
 
 def _bundle_source(bundle: Bundle) -> tuple[Path, str]:
@@ -118,6 +157,12 @@ def install(root: Path | None = None) -> Path:
     a different size than the package's copy (a package upgrade).
     """
     vendor = (root or static_root()) / VENDOR_DIR_NAME
+    with _writing(vendor.parent):
+        _install(vendor)
+    return vendor
+
+
+def _install(vendor: Path) -> None:
     for bundle in BUNDLES:
         base, _version = _bundle_source(bundle)
         for rel in bundle.files:
@@ -136,7 +181,6 @@ def install(root: Path | None = None) -> Path:
         if not dest.is_file() or dest.read_bytes() != data:
             dest.parent.mkdir(parents=True, exist_ok=True)
             _write_atomic(dest, data)
-    return vendor
 
 
 def url(bundle: str, rel: str, base: str = STATIC_URL) -> str:
@@ -185,12 +229,15 @@ def publish(text: str, name: str | None = None, *, root: Path | None = None,
         os.utime(copy)  # still in use: keep them
         os.utime(path)
     except FileNotFoundError:
-        folder.mkdir(parents=True, exist_ok=True)
-        data = text.encode("utf-8")
-        # The copy first: a page that finds the payload finds its copy too.
-        _write_atomic(copy, gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))
-        _write_atomic(path, data)
-        _prune(folder)
+        with _writing(folder.parent):
+            folder.mkdir(parents=True, exist_ok=True)
+            data = text.encode("utf-8")
+            # The copy first: a page that finds the payload finds its copy too.
+            _write_atomic(copy, gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))
+            _write_atomic(path, data)
+            _prune(folder)
+    except OSError as exc:  # e.g. ENOTDIR: GEO_STATIC_DIR under a regular file
+        raise StaticNotWritable(folder.parent, exc) from None
     return f"{base.rstrip('/')}/{DATA_DIR_NAME}/{name}"
 
 

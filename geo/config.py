@@ -5,6 +5,7 @@
 | GEO_DB | incident store (SQLite) | data/incidents.sqlite |
 | GEO_CACHE | geocoding cache (SQLite) | data/geocache.sqlite |
 | GEO_INDEX_DIR | where the compiled gazetteer index is kept | data/.index |
+| GEO_STATIC_DIR | where the dashboard writes the map's files (served as static/) | static/ |
 | GEO_ONLINE | comma-separated online providers to enable (nominatim, ban) | none |
 | GEO_<NAME>_URL | base URL of each online provider (GEO_NOMINATIM_URL, GEO_BAN_URL) | public |
 | GEO_USER_AGENT | identifying user agent for Nominatim | prison-attacks-map/<version> |
@@ -54,6 +55,12 @@ def cache_path() -> Path:
 
 def index_dir() -> Path:
     return _path("GEO_INDEX_DIR", DATA_DIR / ".index")
+
+
+def static_dir() -> Path:
+    """GEO_STATIC_DIR: the dashboard writes Leaflet's files and map payloads there, so
+    the code tree can be read-only (`static/` there is then a link to this folder)."""
+    return _path("GEO_STATIC_DIR", ROOT / "static")
 
 
 def corrections_path() -> Path:

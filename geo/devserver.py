@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,14 +26,16 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(app: Path, env: Mapping[str, str], log: Path, *,
-                start_timeout: float = 120) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+                start_timeout: float = 120, prefix: Sequence[str] = (),
+                ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Yield (URL, process) once `/_stcore/health` answers; the server's output goes
-    to `log`, whose text a failed start reports."""
+    to `log`, whose text a failed start reports. `prefix` runs the server through
+    another command (tests: `setpriv`, to make a read-only folder hold as root)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(app),
+            [*prefix, sys.executable, "-m", "streamlit", "run", str(app),
              "--server.address", "127.0.0.1", "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],

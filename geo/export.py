@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo.display import plain, plain_series
 from geo.model import PINNABLE_PRECISIONS, Incident
 
 #: Characters that make a spreadsheet cell a formula (OWASP CSV injection list).
@@ -150,11 +151,12 @@ def _cell(value: Any, kind: str) -> str:
     if value is None:
         return ""
     if kind == "text" and isinstance(value, str):  # the common case first
+        value = plain(value)
         return "'" + value if is_formula(value) else value
     if _missing(value):
         return ""
     if kind == "text":
-        return neutralise(str(value))
+        return neutralise(plain(str(value)))
     return str(int(value)) if kind == "int" else repr(float(value))
 
 
@@ -184,11 +186,12 @@ def _property(value: Any, kind: str) -> Any:
     if value is None:
         return None
     if kind == "text" and isinstance(value, str):
+        value = plain(value)
         return "'" + value if is_formula(value) else value
     if _missing(value):
         return None
     if kind == "text":
-        return neutralise(str(value))
+        return neutralise(plain(str(value)))
     return int(value) if kind == "int" else float(value)
 
 
@@ -268,7 +271,7 @@ def frame_rows(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
 
 def _text_column(series: pd.Series) -> list[str]:
     """Same text as `_cell` for a text column, vectorised (Arrow string kernels)."""
-    text = series.astype("str").fillna("")
+    text = plain_series(series.astype("str").fillna(""))
     danger = text.str.startswith(FORMULA_PREFIXES) | text.str.contains(HIDDEN_FORMULA,
                                                                         regex=True)
     return text.where(~danger, "'" + text).tolist()

@@ -44,6 +44,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo import assets, config, export
+from geo.display import plain, plain_series
 from geo.i18n import Texts, en
 from geo.model import PINNABLE_PRECISIONS, TYPE_RECORDS, TYPE_SEVERITY, Incident
 
@@ -137,11 +138,16 @@ def esc(value: Any) -> str:
     """HTML-escaped text of any value; empty for None/NaN (everything shown is untrusted)."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return html.escape(str(value), quote=True)
+    return html.escape(plain(str(value)), quote=True)
 
 
 def safe_url(url: Any) -> str | None:
-    """`url` when it is an absolute http(s) URL, else None (javascript:, data:, ...)."""
+    """`url` when it is an absolute http(s) URL, else None (javascript:, data:, ...).
+
+    A URL with user information (`https://user:pass@host/`) is refused too: its link
+    reads as one host and leads to another (`https://lemonde.fr@evil.example/`), and
+    it would publish a password.
+    """
     if not isinstance(url, str):
         return None
     url = url.strip()
@@ -152,6 +158,8 @@ def safe_url(url: Any) -> str | None:
     except ValueError:
         return None
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return None
+    if "@" in parts.netloc:
         return None
     return url
 
@@ -418,7 +426,7 @@ def _date_labels(strings: _Strings, frame: pd.DataFrame, lang: str = "en") -> np
 
 def _escaped(series: pd.Series) -> pd.Series:
     """`esc` of a text column, vectorised (no function call per value)."""
-    text = series.astype("str").fillna("")
+    text = plain_series(series.astype("str").fillna(""))
     if not text.str.contains(_ESCAPED, regex=True).any():
         return text
     for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"),

@@ -24,6 +24,7 @@ import argparse
 import sys
 
 from geo import config
+from geo.articles import HIDDEN_REASON
 from geo.cli import add_online_options, online_choice
 
 
@@ -72,13 +73,30 @@ def read_meta(path: str | None) -> dict[str, str | None] | None:
     return validate_overrides(data, path)
 
 
+def hidden_files(items: list) -> list[str]:
+    """The dotfiles in the folders given (not URLs), named under the folder as typed."""
+    from pathlib import Path
+
+    from geo.articles import hidden_article_paths
+
+    folders = [str(i) for i in items if not str(i).startswith(("http://", "https://"))
+               and Path(str(i)).is_dir()]
+    return [str(p) for p in hidden_article_paths(folders)]
+
+
 def run(args: argparse.Namespace) -> int:
     from geo.store import Progress, Store
     from geo.web import intake
 
     paths = args.paths or [config.SEEDS_DIR]
     overrides = read_meta(args.meta)
+    hidden = hidden_files(paths)
     store = Store(args.db)
+    try:
+        store.check_writable()  # before any file is read, not after all are extracted
+    except BaseException:
+        store.close()
+        raise
     geocoder = None
     online = online_choice(args)
     if online is not None:
@@ -94,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
         if line.startswith("skipped ") or not args.quiet:
             print(line, file=sys.stderr, flush=True)
 
+    for path in hidden:
+        say(f"skipped {path}: {HIDDEN_REASON}")
     try:
         report, _ = intake.ingest(store, paths, progress=progress, overrides=overrides, say=say,
                                   geocoder=geocoder, force=args.force,
@@ -110,9 +130,11 @@ def run(args: argparse.Namespace) -> int:
              f"{unchanged} unchanged"]
     if duplicates:
         parts.append(f"{duplicates} duplicate{'s' if duplicates != 1 else ''}")
+    if hidden:
+        parts.append(f"{len(hidden)} hidden")
     parts.append(f"{len(report.failed)} failed")
     print(f"ingest: {', '.join(parts)}; {report.incidents} incidents in {store.path}",
           file=sys.stderr)
-    if not (report.added or report.updated or report.skipped or report.failed):
+    if not (report.added or report.updated or report.skipped or report.failed or hidden):
         print("ingest: no article file found (.txt, .html, .htm, .md)", file=sys.stderr)
     return 1 if report.failed else 0

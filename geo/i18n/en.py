@@ -67,6 +67,7 @@ TEXTS: dict[str, str] = {
     "url_fetching": "Fetching {url}…",
     "url_added": "Added {n} article(s) from {url}: the store now holds {total}.",
     "upload_choose": "Choose a file to add.",
+    "upload_read_only": "The store {name} is read-only here: articles cannot be added.",
     "upload_not_article": "“{name}” is not an article file: use .txt, .html, .htm, .md "
                           "or .markdown.",
     "upload_too_large": "“{name}” is {size}; the limit is {limit}.",

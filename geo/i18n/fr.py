@@ -70,6 +70,8 @@ TEXTS: dict[str, str] = {
     "url_fetching": "Téléchargement de {url}…",
     "url_added": "{n} article(s) ajouté(s) depuis {url} : la base en compte maintenant {total}.",
     "upload_choose": "Choisissez un fichier à ajouter.",
+    "upload_read_only": "La base {name} est en lecture seule ici : aucun article ne peut "
+                        "y être ajouté.",
     "upload_not_article": "« {name} » n’est pas un fichier d’article : utilisez .txt, "
                           ".html, .htm, .md ou .markdown.",
     "upload_too_large": "« {name} » fait {size} ; la limite est de {limit}.",

@@ -26,6 +26,13 @@ from geo.store.filters import Filters
 class IncidentStore(Protocol):
     """What views and intake call; nothing else of a backend is public."""
 
+    #: True when the store can be read but not written (read-only media or file).
+    read_only: bool
+
+    def check_writable(self) -> None:
+        """StoreError naming the store when it is read-only (before any write)."""
+        ...
+
     def ingest(self, paths: Iterable[str | os.PathLike[str]],
                progress: ProgressFn | None = None, *, geocoder: Any = None,
                force: bool = False,

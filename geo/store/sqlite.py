@@ -75,6 +75,19 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 
 
 
+def _read_only_uri(path: Path) -> str | None:
+    """The SQLite URI of an existing store that cannot be written, or None. A file that
+    cannot be written opens read-only (`mode=ro`); on read-only media (the folder, where
+    SQLite keeps the WAL's -wal and -shm files, cannot be written) also `immutable=1`:
+    no locks and no -shm, which a WAL reader otherwise needs to create."""
+    if not path.exists():
+        return None
+    folder_ok = os.access(path.parent, os.W_OK | os.X_OK)
+    if folder_ok and os.access(path, os.W_OK):
+        return None
+    return f"{path.resolve().as_uri()}?mode=ro" + ("" if folder_ok else "&immutable=1")
+
+
 class _Connection(sqlite3.Connection):
     """A connection that can be weakly referenced: a thread's connection then closes
     when the thread ends, while `Store.close` can still reach the live ones."""
@@ -98,6 +111,8 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"{self.path}: cannot create its folder: {exc}") from exc
+        self._ro_uri = _read_only_uri(self.path)
+        self.read_only = self._ro_uri is not None
         self._local = threading.local()
         self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
@@ -114,8 +129,8 @@ class Store:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(
-                self.path, timeout=LOCK_TIMEOUT_S, isolation_level=None,
-                check_same_thread=False, factory=_Connection,
+                self._ro_uri or self.path, timeout=LOCK_TIMEOUT_S, isolation_level=None,
+                check_same_thread=False, factory=_Connection, uri=self.read_only,
             )
             conn.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT_S * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -147,9 +162,17 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: {exc}") from exc
 
+    def check_writable(self) -> None:
+        """StoreError naming the store when it was opened read-only: said before an
+        ingest extracts anything, and by every write."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: the store is read-only (its file or folder "
+                             "cannot be written): it can be read and exported, not changed")
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, retried while another writer holds the lock."""
+        self.check_writable()
         conn = self._conn()
         deadline = time.monotonic() + LOCK_TIMEOUT_S
         delay = 0.05
@@ -191,6 +214,11 @@ class Store:
                 f"{version}; this one reads up to {SCHEMA_VERSION}). Upgrade, or point "
                 f"GEO_DB at another file."
             )
+        if self.read_only:
+            if version < SCHEMA_VERSION:
+                raise StoreError(f"{self.path} is read-only and not an incident store of "
+                                 "this version (it cannot be upgraded in place)")
+            return
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         if version == SCHEMA_VERSION:

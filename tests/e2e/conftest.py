@@ -52,17 +52,18 @@ class Server:
 
 
 @contextmanager
-def run_dashboard(db: Path, tmp: Path) -> Iterator[Server]:
+def run_dashboard(db: Path, tmp: Path, *, extra_env: dict[str, str] | None = None,
+                  prefix: tuple[str, ...] = ()) -> Iterator[Server]:
     """`streamlit run dashboard.py` on a free port over the store `db`, offline;
     stopped (its whole process group) on exit. Its log is `tmp/streamlit.log`."""
     env = {
         **os.environ, "GEO_DB": str(db), "GEO_OFFLINE": "1",
         "GEO_CACHE": str(tmp / "geocache.sqlite"), "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     log = tmp / "streamlit.log"
-    with running_app(ROOT / "dashboard.py", env, log, start_timeout=START_TIMEOUT_S) as (
-        url, _proc,
-    ):
+    with running_app(ROOT / "dashboard.py", env, log, start_timeout=START_TIMEOUT_S,
+                     prefix=prefix) as (url, _proc):
         yield Server(url, db, log)
 
 

@@ -1,0 +1,81 @@
+"""Issue 18, item 10: a store on read-only media (its folder 0555, the file 0444, no
+-wal/-shm) is read by `geo export`; `geo ingest` says in one line that it cannot be
+changed, naming it. As root, chmod does not stop writes: the commands then run under
+`setpriv` without capabilities, for which the modes hold as for anyone."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.conftest import SEEDS, run_geo
+
+
+def unprivileged() -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: a read-only folder cannot hold")
+    return [setpriv, "--bounding-set=-all", "--inh-caps=-all"]
+
+
+@pytest.fixture
+def read_only_store(geo_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """(store, its CSV export while writable), then the store made read-only."""
+    media = tmp_path / "media"
+    media.mkdir()
+    db = media / "incidents.sqlite"
+    env = {**geo_env, "GEO_DB": str(db)}
+    assert run_geo(env, "ingest", SEEDS).returncode == 0
+    expected = run_geo(env, "export").stdout
+    for extra in media.iterdir():
+        if extra != db:
+            extra.unlink()
+    db.chmod(0o444)
+    media.chmod(0o555)
+    try:
+        yield db, expected
+    finally:
+        media.chmod(0o755)
+        db.chmod(0o644)
+
+
+def run_as_user(env: dict[str, str], *args: str | Path) -> tuple[int, str, str]:
+    import subprocess
+    import sys
+
+    cmd = [*unprivileged(), sys.executable, "-m", "geo", *map(str, args)]
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, encoding="utf-8",
+                            timeout=300, check=False, cwd=Path(__file__).resolve().parents[2])
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_export_reads_a_store_on_read_only_media(geo_env: dict[str, str],
+                                                 read_only_store: tuple[Path, str]) -> None:
+    db, expected = read_only_store
+    env = {**geo_env, "GEO_DB": str(db)}
+    code, out, err = run_as_user(env, "export")
+    assert code == 0, err
+    assert out == expected and out.count("\n") > 2
+    code, out, err = run_as_user(env, "export", "--format", "geojson")
+    assert code == 0 and '"FeatureCollection"' in out, err
+    assert sorted(p.name for p in db.parent.iterdir()) == [db.name]  # no -wal, no -shm
+
+
+def test_ingest_into_a_read_only_store_is_one_line_naming_it(
+    geo_env: dict[str, str], read_only_store: tuple[Path, str], tmp_path: Path,
+) -> None:
+    db, _ = read_only_store
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "a.txt").write_text("Des tirs ont visé la maison d'arrêt de Nîmes.", "utf-8")
+    code, _, err = run_as_user({**geo_env, "GEO_DB": str(db)}, "ingest", new)
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().splitlines() == [
+        f"error: {db}: the store is read-only (its file or folder cannot be written): "
+        "it can be read and exported, not changed"]
