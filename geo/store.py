@@ -56,10 +56,11 @@ import pyarrow as pa
 from pyarrow import feather
 
 from geo import config, export, pipeline
-from geo.corrections import Correction, apply_correction, load_corrections
+from geo.corrections import Correction, apply_correction, load_corrections, regroup
 from geo.corrections import fingerprint as corrections_fingerprint
 from geo.errors import ArticleError, GeoError, StoreError
 from geo.model import GEO_PRECISIONS, TYPE_SEVERITY, Evidence, Incident, Source, primary_type
+from geo.review import log as review_log
 
 log = logging.getLogger(__name__)
 
@@ -515,7 +516,7 @@ class Store:
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         if version == SCHEMA_VERSION:
-            return
+            return review_log.init_schema(conn)
         with self._write() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
@@ -529,6 +530,7 @@ class Store:
                 conn.execute("INSERT INTO meta (key, value) VALUES ('uuid', ?)",
                              (uuid.uuid4().hex,))
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                review_log.init_schema(conn)
 
     def _retry(self, fn: Callable[[], Any]) -> Any:
         deadline = time.monotonic() + LOCK_TIMEOUT_S
@@ -732,12 +734,11 @@ class Store:
                 "ORDER BY article_id, position"
             )
         ]
-        merged = merge_incidents(members)
+        merged, warnings = regroup(members, merge_incidents(members), corrections, _combine)
         by_id = {inc.incident_id: i for i, (inc, _) in enumerate(merged)}
         by_member = {
             member_id: i for i, (_, keys) in enumerate(merged) for _, member_id in keys
         }
-        warnings: list[str] = []
         direct: dict[str, Incident] = {}
         for corr in corrections:
             index = by_id.get(corr.incident_id, by_member.get(corr.incident_id))
