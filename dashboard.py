@@ -549,9 +549,19 @@ def sign_in(who: auth.Identity, t: Texts) -> None:
 # --- pages ---------------------------------------------------------------------------
 
 
+def keep_widget_state() -> None:
+    """Streamlit forgets a widget's value on a run that does not draw it: the map page's
+    language and filters would be lost by a visit to the Review page. Setting them
+    again (Streamlit's documented way) keeps them for the whole session."""
+    for key in (K_LANG, K_REJECTED, *FILTER_KEYS):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def main() -> None:
     install_assets()
     db = config.db_path().resolve()
+    keep_widget_state()
     lang = page_lang()
     t = Texts(lang)
     st.set_page_config(page_title=t("page_title"), page_icon="🗺️", layout="wide")

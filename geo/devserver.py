@@ -26,15 +26,18 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(app: Path, env: Mapping[str, str], log: Path, *,
-                start_timeout: float = 120) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+                start_timeout: float = 120, address: str = "127.0.0.1",
+                port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Yield (URL, process) once `/_stcore/health` answers; the server's output goes
-    to `log`, whose text a failed start reports."""
-    port = free_port()
+    to `log`, whose text a failed start reports. `address` is what the server listens
+    on ("0.0.0.0": as for a team, which the dashboard's roles depend on); the URL is
+    always 127.0.0.1's."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(app),
-             "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--server.address", address, "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],
             cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT,
