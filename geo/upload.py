@@ -92,7 +92,6 @@ def add(store: Store, identity: auth.Identity | None, name: str, data: bytes,
     path.write_bytes(data)
     sidecar.write_text(json.dumps({k: v for k, v in meta.items() if v}, ensure_ascii=False),
                        "utf-8")
-    before = {i.incident_id for i in store.query(Filters(include_rejected=True))}
     try:
         report = store.ingest([path], progress=progress)
     except GeoError as exc:
@@ -115,8 +114,10 @@ def add(store: Store, identity: auth.Identity | None, name: str, data: bytes,
         return out
     mine = [i for i in store.query(Filters(include_rejected=True))
             if article and any(s.article_id == article["article_id"] for s in i.sources)]
-    out.created = [i.incident_id for i in mine if i.incident_id not in before]
-    out.merged_into = [i.incident_id for i in mine if i.incident_id in before]
+    # Merged: the incident also has other articles' reports (its id may be either's).
+    shared = {i.incident_id for i in mine if len({s.article_id for s in i.sources}) > 1}
+    out.created = [i.incident_id for i in mine if i.incident_id not in shared]
+    out.merged_into = [i.incident_id for i in mine if i.incident_id in shared]
     if not out.created:
         out.kind = "merged"
     return out
@@ -132,7 +133,7 @@ def describe(out: Outcome, name: str, store: Store, t: Texts) -> tuple[str, str]
     if out.kind == "failed":
         return "error", t("upload_failed", name=name, error=out.message)
     if out.kind == "already":
-        return "info", t("upload_already", name=name)
+        return "info", t("upload_unchanged", name=name)
     if out.kind == "skipped":
         return "info", t("upload_skipped", name=name, reason=out.message)
     if out.kind == "none":
