@@ -55,14 +55,6 @@ def place_from_prison(prison: Any) -> dict[str, Any]:
             "radius_km": None, "prison_id": prison.id}
 
 
-def place_from_gazetteer(place: Any) -> dict[str, Any]:
-    """The place fields from a resolved gazetteer `Place` (a commune, department...)."""
-    return {"place": place.name, "commune": place.name if place.kind == "commune" else None,
-            "insee": place.insee, "department": place.department, "region": place.region,
-            "lat": place.lat, "lon": place.lon, "geo_precision": place.precision or "commune",
-            "radius_km": place.radius_km, "prison_id": place.prison_id}
-
-
 class Reviewer:
     """One editor's actions on one store (and its corrections file)."""
 
