@@ -19,10 +19,9 @@ ready-made CSV lines and GeoJSON features, instead of on every rerun.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,14 +31,17 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import assets, config, display, export, i18n, mapview
-from geo.articles import UPLOAD_EXTENSIONS as ALLOWED_UPLOADS
+from geo import assets, auth, config, display, export, i18n, mapview, upload
 from geo.articles import max_article_bytes
+from geo.display import markdown_text as md
 from geo.errors import GeoError
 from geo.i18n import Texts
 from geo.model import INCIDENT_TYPES
 from geo.prisons import load_prisons
+from geo.review import actions
+from geo.review import page as review_page
 from geo.store import Facets, Filters, Progress, Store
+from geo.timeline import monthly
 
 TABLE_COLUMNS = list(export.COLUMN_NAMES)
 OFF_MAP_COLUMNS = ["event_date", "types", "place", "department", "region", "geo_precision",
@@ -72,6 +74,9 @@ TABLE_ORDER = ["event_date", "types", "place", "department", "prison_id", "kille
 PAGE_CSS = Path(__file__).resolve().parent / "geo" / "web" / "page.css"
 #: Keys of the collapsible sections (open or not, per visitor).
 K_ADD, K_OFF_MAP, K_CHART, K_TABLE = "x_add", "x_off_map", "x_chart", "x_table"
+#: The signed-in editor's name (set only after the password was checked) and the
+#: editors' "show rejected incidents" switch.
+K_EDITOR, K_REJECTED = "_editor", "f_rejected"
 
 
 # --- cached data (keyed by store file, its version stamp and the filter state) ---------
@@ -120,7 +125,7 @@ def get_view(db: str, stamp: str, state: str) -> View:
 @st.cache_resource(show_spinner=False, max_entries=6)
 def get_chart(db: str, stamp: str, state: str) -> pd.DataFrame:
     """Incidents per month and type (read-only, shared like `get_view`)."""
-    return timeline(get_view(db, stamp, state).frame)
+    return monthly(get_view(db, stamp, state).frame)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -350,44 +355,20 @@ def sync_url(filters: Filters, lang: str) -> str:
 # --- adding an article ------------------------------------------------------------
 
 
-def md(text: object) -> str:
-    """Plain text for Streamlit's Markdown-rendering messages (`display.markdown_text`)."""
-    return display.markdown_text(text)
-
-
-def upload_problem(name: str, size: int, t: Texts | None = None) -> str | None:
-    """Why an upload is refused, or None. The uploader accepts any file up to
-    UPLOAD_CEILING_MB so that this, not a small red icon, says what is wrong."""
-    t = t or Texts("en")
-    limit = max_article_bytes()
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in ALLOWED_UPLOADS:
-        return t("upload_not_article", name=name)
-    if size > limit:
-        return t("upload_too_large", name=name, size=t.size(size), limit=t.size(limit))
-    if size == 0:
-        return t("upload_empty", name=name)
-    return None
-
-
 #: What the uploader itself lets through (MB): above the article limit, so that a
-#: too-large file reaches `upload_problem`; `server.maxUploadSize` matches it.
+#: too-large file reaches `upload.problem`; `server.maxUploadSize` matches it.
 UPLOAD_CEILING_MB = 50
 
 
-def safe_stem(name: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).stem).strip("._") or "article"
-    return stem[:60]
-
-
-def add_article(db: Path, t: Texts) -> None:
+def add_article(db: Path, t: Texts, who: auth.Identity) -> None:
+    """The upload form (editors only; `geo.upload.add` checks the role again)."""
     box = section(t("section_add"), K_ADD, ":material/upload_file:", st.sidebar)
     if not box:
         return
     with box, st.form("add_article", clear_on_submit=True):
         # No `type=`: the uploader would refuse a .pdf with only a red icon, and the
-        # form would then say "choose a file"; `upload_problem` says what is wrong.
-        upload = st.file_uploader(
+        # form would then say "choose a file"; `upload.problem` says what is wrong.
+        file = st.file_uploader(
             t("upload_file"), max_upload_size=UPLOAD_CEILING_MB,
             help=t("upload_help", limit=t.size(max_article_bytes())),
         )
@@ -403,82 +384,52 @@ def add_article(db: Path, t: Texts) -> None:
     if get_store(str(db)).read_only:  # nothing can be added: say so, name no path
         out.error(md(t("upload_read_only", name=db.name)))
         return
-    if upload is None and not url.strip():
+    if file is None and not url.strip():
         out.error(t("upload_choose"))
         return
-    data = upload.getvalue() if upload is not None else b""
-    problem = upload_problem(upload.name, len(data), t) if upload is not None else None
-    if not problem and url.strip() and not mapview.safe_url(url.strip()):
-        problem = t("upload_bad_url")
-    if not problem and published.strip():
-        try:
-            dt.date.fromisoformat(published.strip())
-        except ValueError:
-            problem = t("upload_bad_date", value=published.strip())
+    data = file.getvalue() if file is not None else b""
+    problem = (upload.problem(file.name, len(data), t) if file is not None else None) \
+        or upload.field_problem(url.strip(), published.strip(), t)
     if problem:
         out.error(md(problem), icon=":material/block:")
         return
-    if upload is None:
+    if file is None:
         fields = {"title": title.strip() or None, "source": source.strip() or None,
                   "published": published.strip() or None}
-        add_from_url(db, url.strip(), {k: v for k, v in fields.items() if v} or None, t, out)
+        add_from_url(db, url.strip(), {k: v for k, v in fields.items() if v} or None, t, out,
+                     who)
         return
-    folder = db.parent / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(data).hexdigest()[:12]
-    ext = upload.name.rsplit(".", 1)[-1].lower()
-    path = folder / f"{safe_stem(upload.name)}_{digest}.{ext}"
-    path.write_bytes(data)
     # Without a Source, the article is credited to the name it was uploaded under,
     # not to the stored file's hashed name.
     meta = {"title": title.strip() or None,
-            "source": source.strip() or Path(upload.name).stem.strip() or None,
+            "source": source.strip() or Path(file.name).stem.strip() or None,
             "url": url.strip() or None, "published": published.strip() or None}
-    path.with_name(path.stem + ".meta.json").write_text(
-        json.dumps({k: v for k, v in meta.items() if v}, ensure_ascii=False), "utf-8"
-    )
     store = get_store(str(db))
-    before = store.count()
-    bar = out.progress(0.0, text=md(t("upload_extracting", name=upload.name)))
-
-    found = [0]  # incidents extracted from this article ("2 incidents", Progress.message)
+    bar = out.progress(0.0, text=md(t("upload_extracting", name=file.name)))
 
     def progress(p: Progress) -> None:
-        bar.progress(p.done / max(p.total, 1), text=md(f"{upload.name}: {p.message}"))
-        if p.status == "extracted" and (m := re.match(r"(\d+) incident", p.message)):
-            found[0] = int(m.group(1))
+        bar.progress(p.done / max(p.total, 1), text=md(f"{file.name}: {p.message}"))
 
     try:
-        report = store.ingest([path], progress=progress)
+        outcome = upload.add(store, who, file.name, data, meta, progress)
     except GeoError as exc:
         bar.empty()
-        out.error(md(t("upload_failed", name=upload.name, error=exc)))
+        out.error(md(t("upload_failed", name=file.name, error=exc)))
         return
     bar.empty()
-    new = report.incidents - before
-    if report.failed:
-        out.error(md(t("upload_failed", name=upload.name, error=report.failed[0][1])))
-    elif report.skipped:
-        reason = report.skipped[0][1]
-        out.info(md(t("upload_unchanged", name=upload.name) if reason == "unchanged"
-                    else t("upload_skipped", name=upload.name, reason=reason)))
-    elif not found[0]:
-        out.warning(md(t("upload_added_none", name=upload.name)))
-    elif new <= 0:  # every incident merged with one already known
-        out.info(md(t("upload_merged", name=upload.name, found=t.count(found[0]))))
-    else:
-        out.success(md(t("upload_added", name=upload.name, new=t.count(new),
-                         total=t.count(report.incidents))))
-    for warning in report.warnings:
+    level, text = upload.describe(outcome, file.name, store, t)
+    getattr(out, level)(md(text))
+    for warning in outcome.warnings:
         out.warning(md(warning))
 
 
 def add_from_url(db: Path, url: str, overrides: dict[str, str | None] | None, t: Texts,
-                 out: Any) -> None:
+                 out: Any, who: auth.Identity) -> None:
     """Fetch an article page (or a feed's new items) into the store, as `geo ingest URL`
-    does; the form's fields override what the page says."""
+    does; the form's fields override what the page says. Editors only."""
     from geo.web import intake
 
+    auth.require_editor(who, "upload")
     bar = out.progress(0.0, text=md(t("url_fetching", url=url)))
 
     def progress(p: Progress) -> None:
@@ -524,32 +475,98 @@ def file_stem(filters: Filters) -> str:
     """A download's name from what it holds: incidents_gunfire_2025-04-01_2025-04-30."""
     parts = ["incidents", *sorted(filters.types)]
     for values in (filters.departments, filters.prisons, filters.sources):
-        parts += [safe_stem(v).lower() for v in sorted(values)[:3]]
+        parts += [upload.safe_stem(v).lower() for v in sorted(values)[:3]]
     if filters.date_from or filters.date_to:
         parts += [str(filters.date_from or "start"), str(filters.date_to or "end")]
     if filters.text:
-        parts.append(safe_stem(filters.text).lower()[:30])
+        parts.append(upload.safe_stem(filters.text).lower()[:30])
     return "_".join(p for p in parts if p)[:120]
 
 
-def timeline(frame: pd.DataFrame) -> pd.DataFrame:
-    """Incidents per month and main type (dated incidents only), every month in between
-    present (zeros), indexed by "YYYY-MM" so the bars are as wide as the months."""
-    dated = frame.loc[frame["event_date"].notna(), ["event_date", "primary_type"]]
-    if dated.empty:
-        return pd.DataFrame()
-    # Group on the "YYYY-MM" text (parsing 100,000 dates into periods is slow).
-    month = dated["event_date"].astype("str").str.slice(0, 7).rename("month")
-    table = dated.groupby([month, dated["primary_type"]]).size().unstack(
-        "primary_type", fill_value=0)
-    months = pd.period_range(table.index.min(), table.index.max(), freq="M").strftime("%Y-%m")
-    table = table.reindex(months, fill_value=0)
-    table.index.name = None
-    return table[[t for t in mapview.TYPE_ORDER if t in table.columns]]
+# --- who is using the page ------------------------------------------------------------
+
+
+def oidc_configured() -> bool:
+    """An `[auth]` section in .streamlit/secrets.toml: Streamlit's native `st.login`."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all (Streamlit raises its own error types)
+        return False
+
+
+def oidc_user() -> str | None:
+    """The provider's name for a visitor logged in with `st.login`, else None."""
+    try:
+        if st.user.is_logged_in:
+            return str(st.user.get("email") or st.user.get("name") or "") or None
+    except Exception:  # Streamlit without auth support or an unconfigured provider
+        return None
+    return None
+
+
+def identity() -> auth.Identity:
+    """The visitor's role, from a password checked in this session (by `sign_in`), an
+    OIDC login, or a localhost-only server with nothing configured."""
+    name = st.session_state.get(K_EDITOR)
+    if name and name not in auth.load_users():  # removed since: signed out
+        st.session_state.pop(K_EDITOR, None)
+        name = None
+    oidc = oidc_configured()
+    return auth.decide(address=st.get_option("server.address"),
+                       users_configured=auth.users_configured(), oidc_configured=oidc,
+                       oidc_user=oidc_user() if oidc else None, signed_in=name,
+                       local_name=auth.local_user())
+
+
+def sign_in(who: auth.Identity, t: Texts) -> None:
+    """The sidebar's account block: who is signed in, or the ways to sign in."""
+    sb = st.sidebar.container(key="account")
+    if who.how == auth.LOCAL:
+        sb.caption(md(t("local_editor", name=who.name)))
+        return
+    if who.editor:
+        sb.caption(md(t("signed_in_as", name=who.name)))
+        if sb.button(t("sign_out"), icon=":material/logout:", key="sign_out"):
+            st.session_state.pop(K_EDITOR, None)
+            if who.how == auth.OIDC:
+                st.logout()
+            st.rerun()
+        return
+    users, oidc = auth.users_configured(), oidc_configured()
+    if not users and not oidc:
+        sb.warning(t("signin_needed"), icon=":material/lock:")
+        return
+    sb.caption(t("viewer_note"))
+    if oidc and sb.button(t("signin_oidc"), icon=":material/login:", key="sign_in_oidc"):
+        st.login()
+    if not users:
+        return
+    with sb.expander(t("signin_section"), icon=":material/login:"), st.form("sign_in"):
+        name = st.text_input(t("signin_name"), key="signin_name")
+        password = st.text_input(t("signin_password"), type="password", key="signin_pw")
+        submitted = st.form_submit_button(t("signin_submit"))
+    if submitted:
+        if auth.check_password(name.strip(), password):
+            st.session_state[K_EDITOR] = name.strip()
+            st.rerun()
+        sb.error(t("signin_failed"))
+
+
+# --- pages ---------------------------------------------------------------------------
+
+
+def keep_widget_state() -> None:
+    """Streamlit forgets a widget's value on a run that does not draw it: the map page's
+    language and filters would be lost by a visit to the Review page. Setting them
+    again (Streamlit's documented way) keeps them for the whole session."""
+    for key in (K_LANG, K_REJECTED, *FILTER_KEYS):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def main() -> None:
     db = config.db_path().resolve()
+    keep_widget_state()
     lang = page_lang()
     t = Texts(lang)
     st.set_page_config(page_title=t("page_title"), page_icon="🗺️", layout="wide")
@@ -566,11 +583,37 @@ def main() -> None:
         # The file's name, not its path: visitors learn nothing of the server's folders.
         st.error(md(t("store_error", error=str(exc).replace(str(db), db.name))))
         st.stop()
+    try:
+        who = identity()
+    except GeoError:  # an unreadable users file: nobody edits until it is fixed
+        who = auth.Identity(None, auth.VIEWER, auth.ANONYMOUS)
+
+    def map_page() -> None:
+        show_map(db, lang, t, who)
+
+    def review() -> None:
+        reviewer = actions.Reviewer(get_store(str(db)), who)
+        review_page.render(reviewer, get_prisons(), t, lang)
+
+    pages = [st.Page(map_page, title=t("nav_map"), icon=":material/map:", default=True,
+                     url_path="map")]
+    if who.editor:  # visitors have no Review page at all (and the actions refuse them)
+        pages.append(st.Page(review, title=t("nav_review"), icon=":material/rule:",
+                             url_path="review"))
+    st.navigation(pages).run()
+    sign_in(who, t)
+
+
+def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
+    """The map page: filters, map, metrics, downloads, sections; upload for editors."""
     facets = get_facets(str(db), store_stamp(db))
     init_widgets_from_url(facets)
     filters = sidebar_filters(facets, t)
+    if who.editor and st.sidebar.toggle(t("show_rejected"), key=K_REJECTED):
+        filters = dataclasses.replace(filters, include_rejected=True)
     state = sync_url(filters, lang)
-    add_article(db, t)
+    if who.editor:
+        add_article(db, t, who)
 
     stamp = store_stamp(db)
     facets = get_facets(str(db), stamp)

@@ -12,6 +12,7 @@
 | GEO_OFFLINE | 1: no request to any host but the app's own (geocoders and map tiles) | 0 |
 | GEO_TILES | tile URL template, or "none" | OpenStreetMap |
 | GEO_CORRECTIONS | analyst corrections file | data/corrections.json |
+| GEO_USERS | editors' sign-in file (argon2 hashes; `geo users add NAME`) | data/users.json |
 | GEO_ONLINE_TIMEOUT | total seconds one request to an online geocoder may take | 10 |
 | GEO_ONLINE_MAX_BYTES | largest online geocoder answer read | 1 MB |
 | GEO_CACHE_DAYS | days a cached online answer (a place found) is trusted | 90 |
@@ -65,6 +66,11 @@ def static_dir() -> Path:
 
 def corrections_path() -> Path:
     return _path("GEO_CORRECTIONS", DATA_DIR / "corrections.json")
+
+
+def users_path() -> Path:
+    """GEO_USERS: the editors allowed to sign in to the dashboard (hashes, never passwords)."""
+    return _path("GEO_USERS", DATA_DIR / "users.json")
 
 
 def prisons_path() -> Path:

@@ -1,4 +1,4 @@
-"""Analyst corrections: override a field, reject or verify an incident, by id.
+"""Analyst corrections: override a field, reject or verify, merge or split incidents.
 
 They live in a versioned JSON file (`data/corrections.json`, or GEO_CORRECTIONS)
 rather than in the store, so that they survive a rebuilt store, are reviewed like
@@ -31,7 +31,7 @@ from geo.model import (
     primary_type,
 )
 
-ENTRY_KEYS = ("incident_id", "set", "status", "note", "author", "date")
+ENTRY_KEYS = ("incident_id", "set", "status", "merge", "split", "note", "author", "date")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class Correction:
     author: str | None = None
     date: dt.date | None = None
     index: int = 0  # position in the file, for messages
+    merge: tuple[str, ...] = ()  # other incidents that are the same event as this one
+    split: bool = False  # back into one incident per reporting article
 
 
 # --- field validators: JSON value -> model value, ValueError with the reason ---------------
@@ -185,8 +187,16 @@ def parse_corrections(data: Any, where: str | Path = "corrections") -> list[Corr
         status = entry.get("status")
         if status is not None and status not in STATUSES:
             raise DataError(f"{label}: 'status' must be one of {', '.join(STATUSES)}")
-        if not values and status is None:
-            raise DataError(f"{label}: has neither 'set' nor 'status'; it would change nothing")
+        merge = entry.get("merge", [])
+        if not isinstance(merge, list) or not all(isinstance(m, str) and m.strip()
+                                                  for m in merge):
+            raise DataError(f"{label}: 'merge' must be a list of incident ids")
+        split = entry.get("split", False)
+        if not isinstance(split, bool):
+            raise DataError(f"{label}: 'split' must be true or false")
+        if not values and status is None and not merge and not split:
+            raise DataError(f"{label}: has neither 'set' nor 'status' (nor 'merge', "
+                            f"'split'); it would change nothing")
         try:
             note = _opt_text(entry.get("note"))
             author = _opt_text(entry.get("author"))
@@ -197,7 +207,8 @@ def parse_corrections(data: Any, where: str | Path = "corrections") -> list[Corr
         except ValueError as exc:
             raise DataError(f"{label}: 'date' {exc}") from None
         out.append(
-            Correction(incident_id.strip(), values, status, note, author, date, index)
+            Correction(incident_id.strip(), values, status, note, author, date, index,
+                       tuple(m.strip() for m in merge), split)
         )
     return out
 
@@ -224,6 +235,7 @@ def fingerprint(corrections: list[Correction]) -> str:
     """A hash of what the corrections change (not of notes), to detect edits."""
     payload = [
         [c.incident_id, sorted((k, _jsonable(v)) for k, v in c.set.items()), c.status]
+        + ([list(c.merge), c.split] if c.merge or c.split else [])
         for c in corrections
     ]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
@@ -241,3 +253,90 @@ def apply_correction(incident: Incident, correction: Correction) -> Incident:
     if correction.status is not None:
         changes["status"] = correction.status
     return dataclasses.replace(incident, **changes)
+
+
+# --- merge and split: applied to the automatic merge's groups, before field changes -----
+
+Member = tuple[str, Incident]  # (article_id, article-level incident)
+
+
+def regroup(
+    members: list[Member],
+    merged: list[tuple[Incident, list[tuple[str, str]]]],
+    corrections: list[Correction],
+    combine: Callable[[list[Member]], Incident],
+) -> tuple[list[tuple[Incident, list[tuple[str, str]]]], list[str]]:
+    """The automatic groups (`merged`, from the store's merge rules) with the file's
+    `merge` and `split` entries applied in order; returns them and warnings. `combine`
+    is the store's rule that makes one incident of a group, so a merged or split group
+    reads exactly as an automatic one would."""
+    todo = [c for c in corrections if c.merge or c.split]
+    if not todo:
+        return merged, []
+    by_key = {(a, inc.incident_id): inc for a, inc in members}
+    groups = [[(a, by_key[(a, m)]) for a, m in keys] for _, keys in merged]
+    made = [inc for inc, _ in merged]
+    warnings: list[str] = []
+
+    def find(incident_id: str) -> int | None:
+        for i, inc in enumerate(made):
+            if inc.incident_id == incident_id:
+                return i
+        for i, group in enumerate(groups):
+            if any(m.incident_id == incident_id for _, m in group):
+                return i
+        return None
+
+    for corr in todo:
+        if corr.split:
+            i = find(corr.incident_id)
+            if i is None or len(groups[i]) < 2:
+                warnings.append(f"correction {corr.index} ({corr.incident_id}): nothing to "
+                                f"split" + ("" if i is not None else " (no such incident)"))
+            else:
+                parts = groups.pop(i)
+                made.pop(i)
+                groups += [[m] for m in parts]
+                made += [combine([m]) for m in parts]
+        if corr.merge:
+            found = [find(x) for x in (corr.incident_id, *corr.merge)]
+            if None in found:
+                warnings.append(f"correction {corr.index} ({corr.incident_id}): cannot merge, "
+                                f"an incident is not in the store (or not from articles)")
+                continue
+            picked = sorted({i for i in found if i is not None}, reverse=True)
+            if len(picked) < 2:
+                continue  # already one incident
+            group = [m for i in picked for m in groups[i]]
+            for i in picked:
+                groups.pop(i)
+                made.pop(i)
+            groups.append(group)
+            made.append(combine(group))
+    out = [(inc, sorted((a, m.incident_id) for a, m in group))
+           for inc, group in zip(made, groups, strict=True)]
+    out.sort(key=lambda pair: pair[0].incident_id)
+    return out, warnings
+
+
+# --- writing: every review decision becomes an entry of the file -------------------------
+
+
+def append_correction(entry: dict[str, Any], path: str | Path | None = None) -> Correction:
+    """Validate `entry`, add it at the end of the corrections file (atomically, under a
+    lock: two editors saving at once both land) and return it parsed."""
+    import fcntl
+    import os
+
+    path = Path(path) if path is not None else config.corrections_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        existing = load_corrections(path)  # a broken file is an error, not overwritten
+        parsed = parse_corrections([entry], path)[0]
+        raw = json.loads(path.read_text("utf-8-sig") or "[]") if existing else []
+        raw.append(entry)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        os.replace(tmp, path)
+    return dataclasses.replace(parsed, index=len(raw) - 1)

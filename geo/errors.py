@@ -72,3 +72,7 @@ class WebError(GeoError):
         self.cause = cause
         self.status = status  # the HTTP status, when the server answered with an error
         super().__init__(f"{url}: {cause}")
+
+
+class PermissionDenied(GeoError):
+    """A write (upload, review action) asked for by someone who is not an editor."""

@@ -13,7 +13,7 @@ from geo import __version__
 from geo.errors import GeoError
 
 #: Subcommand modules, in the order `--help` lists them.
-COMMANDS = ("extract", "geocode", "ingest", "watch", "export", "cache")
+COMMANDS = ("extract", "geocode", "ingest", "watch", "export", "cache", "users", "review")
 
 
 def add_online_options(parser: argparse.ArgumentParser) -> None:

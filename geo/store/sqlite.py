@@ -49,16 +49,17 @@ import numpy as np
 import pandas as pd
 
 from geo import config, export, pipeline
-from geo.corrections import Correction, apply_correction, load_corrections
+from geo.corrections import Correction, apply_correction, load_corrections, regroup
 from geo.corrections import fingerprint as corrections_fingerprint
 from geo.errors import StoreError
 from geo.ingest import IngestReport, Pending, Progress, ProgressFn, read_files, shown
 from geo.model import Incident, Source
+from geo.review import log as review_log
 from geo.store import facets as _facets
 from geo.store import frames
 from geo.store.facets import Facets
 from geo.store.filters import Filters, _as_date, search_words
-from geo.store.merge import MERGE_VERSION, merge_incidents
+from geo.store.merge import MERGE_VERSION, _combine, merge_incidents
 from geo.store.records import _dumps, _record, _search_text
 from geo.store.schema import INSERT_INCIDENT, ORDER, SCHEMA, SCHEMA_VERSION
 
@@ -222,7 +223,7 @@ class Store:
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         if version == SCHEMA_VERSION:
-            return
+            return review_log.init_schema(conn)
         with self._write() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
@@ -236,6 +237,7 @@ class Store:
                 conn.execute("INSERT INTO meta (key, value) VALUES ('uuid', ?)",
                              (uuid.uuid4().hex,))
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                review_log.init_schema(conn)
 
     def _retry(self, fn: Callable[[], Any]) -> Any:
         deadline = time.monotonic() + LOCK_TIMEOUT_S
@@ -381,12 +383,11 @@ class Store:
                 "ORDER BY article_id, position"
             )
         ]
-        merged = merge_incidents(members)
+        merged, warnings = regroup(members, merge_incidents(members), corrections, _combine)
         by_id = {inc.incident_id: i for i, (inc, _) in enumerate(merged)}
         by_member = {
             member_id: i for i, (_, keys) in enumerate(merged) for _, member_id in keys
         }
-        warnings: list[str] = []
         direct: dict[str, Incident] = {}
         for corr in corrections:
             index = by_id.get(corr.incident_id, by_member.get(corr.incident_id))

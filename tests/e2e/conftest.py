@@ -52,18 +52,22 @@ class Server:
 
 
 @contextmanager
-def run_dashboard(db: Path, tmp: Path, *, extra_env: dict[str, str] | None = None,
+def run_dashboard(db: Path, tmp: Path, *, address: str = "127.0.0.1",
+                  env: dict[str, str] | None = None,
                   prefix: tuple[str, ...] = ()) -> Iterator[Server]:
     """`streamlit run dashboard.py` on a free port over the store `db`, offline;
-    stopped (its whole process group) on exit. Its log is `tmp/streamlit.log`."""
-    env = {
+    stopped (its whole process group) on exit. Its log is `tmp/streamlit.log`.
+    `address`: what it listens on; `env`: more variables (GEO_USERS...)."""
+    full = {
         **os.environ, "GEO_DB": str(db), "GEO_OFFLINE": "1",
         "GEO_CACHE": str(tmp / "geocache.sqlite"), "PYTHONUNBUFFERED": "1",
-        **(extra_env or {}),
+        # never the repository's files: a test's review decisions and users stay in tmp
+        "GEO_USERS": str(tmp / "users.json"), "GEO_CORRECTIONS": str(tmp / "corrections.json"),
+        **(env or {}),
     }
     log = tmp / "streamlit.log"
-    with running_app(ROOT / "dashboard.py", env, log, start_timeout=START_TIMEOUT_S,
-                     prefix=prefix) as (url, _proc):
+    with running_app(ROOT / "dashboard.py", full, log, start_timeout=START_TIMEOUT_S,
+                     address=address, prefix=prefix) as (url, _proc):
         yield Server(url, db, log)
 
 

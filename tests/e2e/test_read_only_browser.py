@@ -106,7 +106,7 @@ def static_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("static")
     (tmp / "plain-file").write_text("not a folder", "utf-8")
     env = {"GEO_STATIC_DIR": str(tmp / "plain-file" / "static")}
-    with run_dashboard(make_store(tmp / "incidents.sqlite"), tmp, extra_env=env) as running:
+    with run_dashboard(make_store(tmp / "incidents.sqlite"), tmp, env=env) as running:
         yield running
 
 
