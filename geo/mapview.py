@@ -31,7 +31,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,14 +43,14 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
-from geo import assets, config
+from geo import assets, config, mapareas
 from geo.i18n import Texts, en
 from geo.model import INCIDENT_TYPES, PINNABLE_PRECISIONS, TYPE_SEVERITY, Incident
 
 # --- Styles -----------------------------------------------------------------
 
 #: Metropolitan France and Corsica: what the map shows on open.
-FRANCE_BOUNDS: tuple[tuple[float, float], tuple[float, float]] = ((41.3, -5.2), (51.1, 9.6))
+FRANCE_BOUNDS = mapareas.MAINLAND_BOUNDS
 FRANCE_CENTER: tuple[float, float] = (46.6, 2.4)
 
 #: Above this many incidents, popups leave out sources and evidence (they would
@@ -73,8 +73,8 @@ RECENT_LIMIT = 12
 MAX_QUOTES = 6
 MAX_QUOTE_CHARS = 400
 
-#: Plain background when there are no tiles: land-ish grey-blue, not a blank page.
-NO_TILES_BACKGROUND = "#dfe6ec"
+#: URL parameter a click on a department sets (`geo.store.Filters.PARAMS`).
+DEPARTMENT_PARAM = "department"
 OSM_ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 )
@@ -653,6 +653,9 @@ class MapData:
     #: File name under which `geo.assets.publish` serves `incidents_json`.
     incidents_name: str = ""
     lang: str = "en"
+    #: Incidents per department name, and pinned ones per overseas territory (mapareas).
+    department_counts: Mapping[str, int] = field(default_factory=dict)
+    territory_counts: Mapping[str, int] = field(default_factory=dict)
 
 
 def map_data(
@@ -683,74 +686,113 @@ def map_data(
         n_prisons=len(located),
         incidents_name=assets.content_name(incidents_json),
         lang=lang,
+        department_counts=mapareas.department_counts(frame),
+        territory_counts=mapareas.territory_counts(frame, pinnable_mask(frame)),
     )
 
 
 # --- folium elements ------------------------------------------------------------
 
-MAP_CSS = """
-.inc-icon, .prison-icon { background: none; border: none; }
-.inc-pin { box-sizing: border-box; display: inline-flex; align-items: center;
-  justify-content: center; width: 22px; height: 22px; border-radius: 50%;
-  background: var(--c); color: #fff; border: 2px solid #fff;
-  box-shadow: 0 0 0 1px rgba(0,0,0,.45), 0 1px 3px rgba(0,0,0,.4); vertical-align: middle; }
-.inc-approx .inc-pin { background: #fff; color: var(--c); border: 2px dashed var(--c);
-  box-shadow: 0 1px 3px rgba(0,0,0,.35); }
-.prison-pin { box-sizing: border-box; display: inline-block; width: 9px; height: 9px;
-  background: var(--c); border: 1px solid #fff; transform: rotate(45deg); opacity: .8;
-  box-shadow: 0 0 0 1px rgba(0,0,0,.35); vertical-align: middle; margin: 0 3px; }
-.prison-hit .prison-pin { width: 15px; height: 15px; border: 3px solid #b00020; opacity: 1;
-  box-shadow: 0 0 0 2px #fff, 0 0 5px 2px rgba(176,0,32,.6); }
-.inc-cluster { background: none; border: none; }
-.inc-cluster span { box-sizing: border-box; display: flex; align-items: center;
-  justify-content: center; width: 100%; height: 100%; border-radius: 50%;
-  background: #263238; color: #fff; font: 700 12px/1 sans-serif; border: 4px solid var(--c);
-  box-shadow: 0 0 0 2px rgba(255,255,255,.85), 0 1px 4px rgba(0,0,0,.5); }
-.map-legend { background: rgba(255,255,255,.92); padding: 5px 8px; border-radius: 5px;
-  box-shadow: 0 1px 4px rgba(0,0,0,.35); font: 11px/1.3 sans-serif; max-height: 45vh;
-  overflow-y: auto; }
-.map-legend .lg-title { font-weight: 700; margin: 3px 0 2px; }
-.map-legend .lg-row { white-space: nowrap; margin: 2px 0; }
-.map-legend .lg-row .inc-pin { width: 16px; height: 16px; margin-right: 3px; border-width: 1px; }
-.map-legend .lg-row .inc-pin svg { width: 10px; height: 10px; }
-.map-legend .lg-row .prison-pin { margin: 0 6px 0 4px; }
-.map-legend .lg-n { color: #555; }
-.inc-popup { font: 12.5px/1.4 sans-serif; max-height: 320px; overflow-y: auto; }
-.inc-popup .inc-head { font-size: 14px; margin-bottom: 4px; }
-.inc-popup ul { margin: 2px 0 4px 16px; padding: 0; }
-.inc-popup blockquote { margin: 3px 0 5px; padding: 2px 6px; border-left: 3px solid #bbb;
-  color: #333; font-style: italic; }
-.inc-popup .inc-note, .inc-popup .inc-id { color: #666; font-size: 11px; }
-.inc-popup .inc-pick { cursor: pointer; }
-.inc-popup .inc-pick:hover { text-decoration: underline; }
-.inc-badurl { color: #777; word-break: break-all; }
-"""
 
 
-class _Css(MacroElement):
-    """Injects the map's CSS from script, so it works in a page and in st_folium alike."""
+class PlainBasemap(JSCSSMixin, Layer):
+    """The base map drawn by the app: France's land (`country.geojson`) over a plain
+    sea. The only base map offline, and what takes over when tiles fail to load."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        (function(){
-            var s = document.createElement("style");
-            s.textContent = {{ this.css|tojson }};
-            document.head.appendChild(s);
-            {%- if this.background %}
-            var box = {{ this._parent.get_name() }}.getContainer();
-            box.style.background = {{ this.background|tojson }};
-            {%- endif %}
-        })();
+        var {{ this.get_name() }} = L.featureGroup();
+        GeoAreas.land({{ this._parent.get_name() }}, {{ this.get_name() }},
+                      {{ this.options|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, css: str, background: str | None) -> None:
+    def __init__(self, asset_base: str, name: str, show: bool) -> None:
+        super().__init__(name=name, overlay=False, control=True, show=show)
+        self._name = "PlainBasemap"
+        self.options = {"url": assets.url(assets.OWN_BUNDLE, assets.COUNTRY_GEOJSON.name,
+                                          asset_base)}
+        self.default_js = [assets.resource(assets.AREAS_JS, asset_base)]
+        self.default_css = [assets.resource(assets.AREAS_CSS, asset_base)]
+
+
+class DepartmentLayer(JSCSSMixin, Layer):
+    """Department boundaries as a choropleth of the incidents shown: name and count on
+    hover; a click sets the Department filter in the page's URL."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        GeoAreas.departments({{ this._parent.get_name() }}, {{ this.get_name() }},
+                             {{ this.options|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, asset_base: str, counts: Mapping[str, int], name: str,
+                 lang: str = "en") -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "DepartmentLayer"
+        t = Texts(lang)
+        self.options = {
+            "url": assets.url(assets.OWN_BUNDLE, assets.DEPARTMENTS_GEOJSON.name, asset_base),
+            "counts": dict(counts), "param": DEPARTMENT_PARAM,
+            "labels": {"one": esc(t("area.count_1")), "many": esc(t("area.count", n="{n}")),
+                       "hint": esc(t("area.hint"))},
+        }
+        self.default_js = [assets.resource(assets.AREAS_JS, asset_base)]
+        self.default_css = [assets.resource(assets.AREAS_CSS, asset_base)]
+
+
+class OverseasControl(MacroElement):
+    """Buttons that jump to the mainland and to each overseas territory, with counts."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        GeoAreas.overseas({{ this._parent.get_name() }}, {{ this.options|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, counts: Mapping[str, int], lang: str = "en") -> None:
         super().__init__()
-        self._name = "MapCss"
-        self.css = css
-        self.background = background
+        self._name = "OverseasControl"
+        t = Texts(lang)
+        self.options = {"title": esc(t("overseas_title")), "places": territory_options(
+            counts, t("overseas_mainland"))}
+
+
+def territory_options(counts: Mapping[str, int], mainland: str) -> list[dict[str, Any]]:
+    """[{key, name, bounds: [s, w, n, e], n}] for the mainland and each territory."""
+    (s, w), (n, e) = mapareas.MAINLAND_BOUNDS
+    places = [("fr", mainland, (s, w, n, e)),
+              *((t.key, t.name, t.bounds) for t in mapareas.OVERSEAS)]
+    return [{"key": k, "name": name, "bounds": list(b), "n": int(counts.get(k, 0))}
+            for k, name, b in places]
+
+
+class TileFallback(MacroElement):
+    """Switches to the plain base map when the tiles keep failing to load."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        GeoAreas.fallback({{ this._parent.get_name() }}, {{ this.tiles }}, {{ this.plain }},
+                          {{ this.note|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, tiles: folium.TileLayer, plain: PlainBasemap, note: str) -> None:
+        super().__init__()
+        self._name = "TileFallback"
+        self.tiles = tiles.get_name()
+        self.plain = plain.get_name()
+        self.note = note
 
 
 class IncidentLayer(JSCSSMixin, Layer):
@@ -1135,17 +1177,17 @@ class MapUi(JSCSSMixin, MacroElement):
         self._name = "MapUi"
         self.options = dict(options or {})
         self.default_js = [assets.resource(assets.MAP_UI_JS, asset_base)]
-        self.default_css = [assets.resource(assets.MAP_UI_CSS, asset_base)]
+        self.default_css = [assets.resource(assets.MAP_CSS, asset_base),
+                            assets.resource(assets.MAP_UI_CSS, asset_base)]
 
 
 def _tile_layer(tiles: str) -> folium.TileLayer | None:
     if not tiles or tiles.strip().lower() in {"none", "off", ""}:
         return None
     if tiles == "OpenStreetMap":
-        return folium.TileLayer("OpenStreetMap", attr=OSM_ATTRIBUTION, name="OpenStreetMap",
-                                control=False)
+        return folium.TileLayer("OpenStreetMap", attr=OSM_ATTRIBUTION, name="OpenStreetMap")
     host = urlsplit(tiles).netloc or "custom tiles"
-    return folium.TileLayer(tiles, attr=f"Tiles: {esc(host)}", name="Tiles", control=False)
+    return folium.TileLayer(tiles, attr=f"Tiles: {esc(host)}", name=esc(host))
 
 
 def build_map(
@@ -1159,6 +1201,7 @@ def build_map(
     view: tuple[float, float, float] | None = None,
     focus: str | None = None,
     recent: int = RECENT_LIMIT,
+    fit: bool = False,
 ) -> folium.Map:
     """A folium map of incidents and prisons whose assets load only from the app.
 
@@ -1170,7 +1213,9 @@ def build_map(
     streamlit-folium then render, hash and send stays a few kilobytes.
     `view` (lat, lon, zoom) opens the map there instead of on France; `focus` is an
     incident id whose popup opens once the incidents are loaded; `recent` rows of
-    the newest incidents are listed beside the map (0: no list).
+    the newest incidents are listed beside the map (0: no list). With `fit` (a
+    filtered selection) the map fits the selected incidents once they are loaded,
+    unless the view the reader left in the page's URL already shows them all.
     """
     md = data if isinstance(data, MapData) else map_data(data, prisons)
     tiles = config.tiles() if tiles is None else tiles
@@ -1188,17 +1233,23 @@ def build_map(
     # Font Awesome or awesome-markers from CDNs: nothing here uses them).
     m.default_js = [assets.resource(assets.LEAFLET_JS, base)]
     m.default_css = [assets.resource(assets.LEAFLET_CSS, base)]
+    t = Texts(md.lang)
     if layer is not None:
         layer.add_to(m)
-    _Css(MAP_CSS, None if layer is not None else NO_TILES_BACKGROUND).add_to(m)
-    t = Texts(md.lang)
+    plain = PlainBasemap(base, t("layer_plain"), show=layer is None).add_to(m)
+    if layer is not None:
+        TileFallback(layer, plain, t("tiles_failed")).add_to(m)
+    DepartmentLayer(base, md.department_counts, t("layer_departments"), md.lang).add_to(m)
     PrisonLayer(md.prisons_json, name=t("layer_prisons"), show=show_prisons,
                 lang=md.lang).add_to(m)
     IncidentLayer(md.incidents_json, base, name=t("layer_incidents"), payload_url=data_url,
                   clustered=md.n_pinned <= FAST_CLUSTER_LIMIT, lang=md.lang).add_to(m)
     Legend(md.legend).add_to(m)
+    OverseasControl(md.territory_counts, md.lang).add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
-    MapUi(base, {"view": list(view) if view else None, "focus": focus,
+    MapUi(base, {"view": list(view) if view else None, "focus": focus, "fit": fit,
+                 "areas": [{"key": p["key"], "bounds": p["bounds"]}
+                           for p in territory_options({}, "")],
                  "recent": recent, "recentTitle": t("recent_title"),
                  "recentNone": t("recent_none")}).add_to(m)
     if not view:

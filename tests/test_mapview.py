@@ -256,7 +256,10 @@ def test_offline_means_no_tiles(monkeypatch: pytest.MonkeyPatch) -> None:
     html = page([incident(1)])
     assert "tiles.example.org" not in html and "tile.openstreetmap.org" not in html
     assert "L.tileLayer" not in html
-    assert mapview.NO_TILES_BACKGROUND in html
+    # France drawn by the app: the land and the departments, from its own static folder.
+    assert "GeoAreas.land(" in html and "GeoAreas.departments(" in html
+    assert "/vendor/geo/country.geojson" in html and "/vendor/geo/departments.geojson" in html
+    assert "GeoAreas.fallback(" not in html  # no tiles to fall back from
 
 
 def test_tiles_are_openstreetmap_by_default_and_configurable(

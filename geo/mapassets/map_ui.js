@@ -92,6 +92,49 @@
     }
   }
 
+  /** The page's URL with one filter set to `value` (the others kept; the view and
+   * the incident link dropped, so the map fits the new selection). */
+  function filterHref(key, value) {
+    var loc = pageLocation();
+    var params = loc ? new URLSearchParams(loc.search) : new URLSearchParams();
+    ["view", "incident", key].forEach(function (k) { params.delete(k); });
+    params.append(key, value);
+    return (loc ? loc.origin + loc.pathname : "") + "?" + params.toString();
+  }
+
+  /** The view ("lat,lon,zoom") the reader left in the page's URL, or null. */
+  function urlView() {
+    var loc = pageLocation(), v = loc && new URLSearchParams(loc.search).get("view");
+    var parts = v ? v.split(",").map(Number) : [];
+    return parts.length === 3 && parts.every(isFinite) ? parts : null;
+  }
+
+  // After a filter change the map shows the selection: the incidents of the area
+  // (mainland or one overseas territory) holding most of them. A view the reader
+  // left that already shows them all is kept.
+  function fitSelection(map, st) {
+    var o = st.options, R = st.payload.rows, areas = o.areas || [], groups = {}, best = null;
+    if (!o.fit || !R.length) { return; }
+    for (var i = 0; i < R.length; i++) {
+      var lat = R[i][0], lon = R[i][1], key = "other";
+      for (var a = 0; a < areas.length; a++) {
+        var b = areas[a].bounds;
+        if (lat >= b[0] && lat <= b[2] && lon >= b[1] && lon <= b[3]) { key = areas[a].key; break; }
+      }
+      var g = groups[key] || (groups[key] = {n: 0, box: L.latLngBounds([lat, lon], [lat, lon])});
+      g.n++;
+      g.box.extend([lat, lon]);
+      if (!best || g.n > best.n) { best = g; }
+    }
+    var v = urlView();
+    if (v) {
+      map.setView([v[0], v[1]], v[2], {animate: false});
+      if (map.getBounds().contains(best.box)) { return; }
+    }
+    map.fitBounds(best.box, {padding: [40, 40], maxZoom: 11, animate: false});
+    map.getContainer().setAttribute("data-fitted", String(best.n));
+  }
+
   function state(map) { return map._geoUi || (map._geoUi = {}); }
 
   // The list of the newest incidents beside the map; each line opens its popup.
@@ -154,6 +197,7 @@
     var st = state(map);
     if (!st.options || !st.payload || st.started) { return; }
     st.started = true;
+    fitSelection(map, st);
     recentList(map, st);
     var focus = st.options.focus;
     if (focus) {
@@ -200,5 +244,5 @@
 
   window.GeoMapUi = {init: init, ready: ready, popupOptions: popupOptions,
                      popupActions: popupActions, prisonActions: prisonActions,
-                     pageHref: pageHref, narrow: narrow};
+                     pageHref: pageHref, filterHref: filterHref, go: go, narrow: narrow};
 })();
