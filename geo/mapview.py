@@ -1252,7 +1252,7 @@ def build_map(
                            for p in territory_options({}, "")],
                  "recent": recent, "recentTitle": t("recent_title"),
                  "recentNone": t("recent_none")}).add_to(m)
-    if not view:
+    if not view and not fit:  # with `fit`, the script fits the selection instead
         m.fit_bounds([list(FRANCE_BOUNDS[0]), list(FRANCE_BOUNDS[1])])
     return m
 

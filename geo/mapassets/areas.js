@@ -119,6 +119,12 @@
       div.innerHTML = html.join("") + "</ul>";
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
+      // One folding panel open at a time on the left: this list or the legend.
+      var legend = map.getContainer().querySelector("details.map-legend");
+      div.addEventListener("toggle", function () { if (div.open && legend) { legend.open = false; } });
+      if (legend) {
+        legend.addEventListener("toggle", function () { if (legend.open) { div.open = false; } });
+      }
       div.addEventListener("click", function (e) {
         var b = e.target.closest("[data-territory]");
         if (!b) { return; }
@@ -144,7 +150,7 @@
       done = true;
       map.removeLayer(tiles);
       map.addLayer(plain);
-      var box = L.control({position: "bottomright"});
+      var box = L.control({position: "topleft"});
       box.onAdd = function () {
         var div = L.DomUtil.create("div", "geo-tiles-note");
         div.textContent = note;

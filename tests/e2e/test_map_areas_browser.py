@@ -66,12 +66,23 @@ def center(frame: Any) -> list[float]:
     return frame.locator(".leaflet-container").evaluate(MAP_JS)
 
 
+def wait_center(p: Page, frame: Any, bounds: tuple[float, float, float, float]) -> None:
+    """Until the map's centre is inside (south, west, north, east)."""
+    s, w, n, e = bounds
+    for _ in range(40):
+        lat, lon, _zoom = center(frame)
+        if s <= lat <= n and w <= lon <= e:
+            return
+        p.page.wait_for_timeout(250)
+    raise AssertionError(f"map centre {lat}, {lon} not in {bounds}")
+
+
 def hover_department(p: Page, frame: Any, name: str) -> str:
     """Move the mouse to the middle of a department's shape; the tooltip's text."""
     frame_box = p.page.locator(MAP_FRAME).bounding_box()
     box = frame.locator(f'path.geo-dept[data-dept="{name}"]').bounding_box()
     p.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    tip = frame.locator(".geo-dept-tip")
+    tip = frame.locator(".geo-dept-tip").filter(has_text=name)
     tip.wait_for(timeout=TIMEOUT_MS)
     assert frame_box["y"] <= box["y"] + box["height"] / 2 <= frame_box["y"] + frame_box["height"]
     return tip.inner_text()
@@ -136,8 +147,7 @@ def test_a_filter_to_an_overseas_incident_shows_it_and_the_control_reaches_every
     frame = open_map(page, areas_server, "?department=" + quote("La Réunion"))
     wait_metric(page, 1)
     frame.locator(".leaflet-container[data-fitted]").wait_for(timeout=TIMEOUT_MS)
-    lat, lon, _zoom = center(frame)
-    assert -21.5 < lat < -20.5 and 55 < lon < 56, (lat, lon)
+    wait_center(page, frame, (-21.5, 55, -20.5, 56))
     marker = frame.locator(".inc-icon").first.bounding_box()
     box = page.page.locator(MAP_FRAME).bounding_box()
     assert box["x"] <= marker["x"] <= box["x"] + box["width"] - marker["width"]
@@ -151,12 +161,9 @@ def test_a_filter_to_an_overseas_incident_shows_it_and_the_control_reaches_every
     assert "La Réunion 1" in control.inner_text()
     for territory in OVERSEAS:
         control.locator(f'[data-territory="{territory.key}"]').click()
-        s, w, n, e = territory.bounds
-        lat, lon, _zoom = center(frame)
-        assert s <= lat <= n and w <= lon <= e, (territory.name, lat, lon)
+        wait_center(page, frame, territory.bounds)
     control.locator('[data-territory="fr"]').click()
-    lat, lon, _zoom = center(frame)
-    assert 41 < lat < 52 and -5 < lon < 10
+    wait_center(page, frame, (41, -5, 52, 10))
     assert not page.errors
 
 
