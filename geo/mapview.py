@@ -19,9 +19,10 @@ Why it looks the way it does:
   `html.escape`d in Python before it reaches the page (folium popups, tooltips
   and Leaflet's layer names are HTML), the JSON is made safe inside `<script>`,
   and a source becomes a link only for an http(s) URL.
-* Offline. Leaflet and markercluster come from `geo.assets` (served by the app);
-  no tiles when `geo.config.tiles()` says "none", and then a plain background
-  that keeps markers, prisons and the legend readable.
+* Offline. Leaflet, markercluster and our scripts (`geo/mapassets/`) come from
+  `geo.assets` (served by the app); with no tiles (`geo.config.tiles()` says
+  "none") or when tiles fail to load, France is drawn from the boundaries the app
+  serves: land over a plain sea, with the departments on top.
 """
 
 from __future__ import annotations
@@ -1016,7 +1017,7 @@ class IncidentLayer(JSCSSMixin, Layer):
                 map.on("moveend", redraw);
             }
             map.getContainer().setAttribute("data-incidents", String(R.length));
-            // The list beside the map and links to one incident (geo/web/map_ui.js).
+            // The list beside the map and links to one incident (geo/mapassets/map_ui.js).
             GeoMapUi.ready(map, P, function (i) {
                 map.setView([R[i][0], R[i][1]], Math.max(map.getZoom(), 13));
                 L.popup(GeoMapUi.popupOptions(map)).setLatLng([R[i][0], R[i][1]])
@@ -1160,7 +1161,7 @@ class Legend(MacroElement):
 
 
 class MapUi(JSCSSMixin, MacroElement):
-    """The map's own script and style sheet (`geo/web/map_ui.*`, served by the app):
+    """The map's own script and style sheets (`geo/mapassets/`, served by the app):
     focus without scrolling, popups that fit a phone, a folding legend. Added last,
     so the legend and layers exist when it starts."""
 
