@@ -86,6 +86,7 @@ OWN_BUNDLE = "geo"
 MAP_UI_JS = ("geo_map_ui_js", OWN_BUNDLE, "map_ui.js")
 MAP_UI_CSS = ("geo_map_ui_css", OWN_BUNDLE, "map_ui.css")
 MAP_CSS = ("geo_map_css", OWN_BUNDLE, "map.css")
+INCIDENTS_JS = ("geo_incidents_js", OWN_BUNDLE, "incidents.js")
 AREAS_JS = ("geo_areas_js", OWN_BUNDLE, "areas.js")
 AREAS_CSS = ("geo_areas_css", OWN_BUNDLE, "areas.css")
 #: The boundaries the map draws (country outline, departments), served beside them.

@@ -65,6 +65,10 @@ CIRCLE_LIMIT = 1000
 #: browser (100,000: over ten seconds), the grid a few milliseconds in all.
 FAST_CLUSTER_LIMIT = 2000
 GRID_CELL_PX = 60
+#: From this zoom on, only incidents at the very same spot are grouped.
+CLUSTER_OFF_ZOOM = 12
+#: Uncertainty circles drawn at most in one view of the grid.
+CIRCLE_VIEW_LIMIT = 2000
 #: Incidents listed in the popup of a group at one spot (the table has them all).
 LIST_LIMIT = 50
 #: Newest incidents of the selection listed beside the map (bounded: it is a list to
@@ -547,6 +551,7 @@ def incidents_payload(
         ]
     texts = Texts(lang)
     return {
+        "columns": list(ROW_COLUMNS),
         "types": [[t, esc(texts.type_label(t)), TYPE_STYLES[t].color] for t in TYPE_ORDER],
         "strings": strings.items,
         "rows": rows,
@@ -554,6 +559,11 @@ def incidents_payload(
         "note": esc(texts("map.details_note", limit=texts.number(detail_limit))),
         "labels": {key.removeprefix("map."): esc(texts(key)) for key in MAP_LABELS},
     }
+
+
+#: The fields of a payload row, in order: the script reads them by name (`r[C.date]`).
+ROW_COLUMNS = ("lat", "lon", "type", "approx", "radius", "date", "types", "place", "prison",
+               "killed", "injured", "id", "source", "prison_id")
 
 
 #: The words the map's script shows, from the catalogue (`labels` in the payload).
@@ -802,257 +812,9 @@ class IncidentLayer(JSCSSMixin, Layer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = (function(map){
-          var group = L.featureGroup();
-          function build(P) {
-            var T = P.types, S = P.strings, R = P.rows, D = P.details, W = P.labels;
-            var icons = {};
-            function icon(t, approx) {
-                var k = t + "_" + approx;
-                if (!icons[k]) {
-                    icons[k] = L.divIcon({
-                        className: "inc-icon inc-" + T[t][0] + (approx ? " inc-approx" : ""),
-                        html: '<span class="inc-pin" style="--c:' + T[t][2] + '">'
-                            + {{ this.glyphs }}[t] + "</span>",
-                        iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -10],
-                        tooltipAnchor: [10, 0]
-                    });
-                }
-                return icons[k];
-            }
-            function num(n) { return n < 0 ? W.unknown : String(n); }
-            function popup(i) {
-                var r = R[i];
-                return '<div class="inc-popup"><div class="inc-head">'
-                    + '<span class="inc-pin" style="--c:' + T[r[2]][2]
-                    + ';width:14px;height:14px;border-width:1px"></span> <b>'
-                    + S[r[6]] + "</b></div>"
-                    + "<div><b>" + W.date + ":</b> " + S[r[5]] + "</div>"
-                    + "<div><b>" + W.place + ":</b> " + S[r[7]] + "</div>"
-                    + (r[8] >= 0 ? "<div><b>" + W.prison + ":</b> " + S[r[8]] + "</div>" : "")
-                    + "<div><b>" + W.killed + ":</b> " + num(r[9]) + " &middot; <b>"
-                    + W.injured + ":</b> " + num(r[10]) + "</div>"
-                    + (D ? D[i] : '<div class="inc-note">' + P.note + "</div>")
-                    + GeoMapUi.popupActions(W, S[r[11]], r[13] >= 0 ? S[r[13]] : null)
-                    + '<div class="inc-id">' + S[r[11]] + "</div></div>";
-            }
-            function tip(i) {
-                var r = R[i];
-                return S[r[5]] + " &middot; " + T[r[2]][1] + "<br>" + S[r[7]];
-            }
-            var canvas = L.canvas({padding: 0.2});  // thousands of circles stay cheap
-            function circle(i) {
-                var r = R[i];
-                return L.circle([r[0], r[1]], {
-                    radius: r[4], color: T[r[2]][2], weight: 1.5, dashArray: "5 5",
-                    fillOpacity: 0.07, interactive: false, renderer: R.length > 500 ? canvas
-                    : undefined, className: "inc-uncertainty"
-                });
-            }
-            // Popups and tooltips are bound on first use: a marker costs one small object.
-            function lazy(layer) {
-                layer.on("click", function (e) {
-                    var m = e.layer;
-                    if (m.options.row === undefined) { return; }
-                    if (!m.getPopup()) {  // once bound, Leaflet opens and closes it itself
-                        m.bindPopup(popup(m.options.row), GeoMapUi.popupOptions(map));
-                        m.openPopup();
-                    }
-                });
-                layer.on("mouseover", function (e) {
-                    var m = e.layer;
-                    if (m.options.row !== undefined && !m.getTooltip()) {
-                        m.bindTooltip(tip(m.options.row), {direction: "right"});
-                        m.openTooltip();
-                    }
-                });
-            }
-            function mark(where, options) { return L.marker(where, options); }
-            function clusterIcon(n, worst) {
-                var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
-                return L.divIcon({
-                    className: "inc-cluster",
-                    html: '<span style="--c:' + T[worst][2] + '">' + n + "</span>",
-                    iconSize: [size, size]
-                });
-            }
-            if (R.length <= {{ this.fast_limit }}) {
-                // Leaflet.markercluster: animated clusters, spiderfied at the last zoom.
-                var options = {{ this.cluster_options|tojson }};
-                // A cluster shows its count, ringed in the colour of its most severe type.
-                options.iconCreateFunction = function (c) {
-                    var kids = c.getAllChildMarkers(), worst = T.length - 1;
-                    for (var k = 0; k < kids.length; k++) {
-                        if (kids[k].options.severity < worst) { worst = kids[k].options.severity; }
-                    }
-                    return clusterIcon(c.getChildCount(), worst);
-                };
-                var cluster = L.markerClusterGroup(options);
-                var circles = L.layerGroup();
-                var markers = new Array(R.length);
-                for (var i = 0; i < R.length; i++) {
-                    var r = R[i];
-                    markers[i] = mark([r[0], r[1]], {
-                        icon: icon(r[2], r[3]), riseOnHover: true, severity: r[2], row: i});
-                    if (r[3] && r[4] > 0) { circles.addLayer(circle(i)); }
-                }
-                lazy(cluster);
-                cluster.addLayers(markers);
-                group.addLayer(cluster);
-                // Many circles at country scale are noise: show them from zoom 8 on.
-                var many = circles.getLayers().length > {{ this.circle_limit }};
-                var toggleCircles = function () {
-                    var want = !many || map.getZoom() >= 8;
-                    if (want && !group.hasLayer(circles)) { group.addLayer(circles); }
-                    if (!want && group.hasLayer(circles)) { group.removeLayer(circles); }
-                };
-                toggleCircles();
-                map.on("zoomend", toggleCircles);
-            } else {
-                grid();
-            }
-            // Many incidents: clustered on a pixel grid of the current view, redrawn after
-            // each move. No Leaflet object per incident, so 100,000 cost a few milliseconds.
-            function grid() {
-                var n = R.length, X = new Float64Array(n), Y = new Float64Array(n);
-                var crs = map.options.crs, CELL = {{ this.grid_cell }};
-                var nApprox = 0, d = Math.PI / 180, lim = 0.9999999;
-                for (var i = 0; i < n; i++) {
-                    // Web Mercator pixels at zoom 0, as crs.latLngToPoint(.., 0) computes
-                    // them, without an object per incident.
-                    var s = Math.max(Math.min(Math.sin(R[i][0] * d), lim), -lim);
-                    X[i] = 256 * (0.5 + R[i][1] / 360);
-                    Y[i] = 256 * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI));
-                    if (R[i][3] && R[i][4] > 0) { nApprox++; }
-                }
-                var many = nApprox > {{ this.circle_limit }};
-                var layer = L.featureGroup(), circles = L.layerGroup();  // feature: events
-                group.addLayer(circles);
-                group.addLayer(layer);
-                lazy(layer);
-                function cellOf(i, scale, size) {
-                    return Math.floor(X[i] * scale / size) * 134217728
-                        + Math.floor(Y[i] * scale / size);
-                }
-                function at(x, y) { return crs.pointToLatLng(L.point(x, y), 0); }
-                function redraw() {
-                    var z = map.getZoom(), scale = crs.scale(z) / crs.scale(0);
-                    // From this zoom on, only incidents at the very same spot are grouped.
-                    var size = z >= {{ this.disable_at }} ? 2 : CELL;
-                    var view = map.getPixelBounds(), pad = 2 * CELL;
-                    var x0 = (view.min.x - pad) / scale, x1 = (view.max.x + pad) / scale;
-                    var y0 = (view.min.y - pad) / scale, y1 = (view.max.y + pad) / scale;
-                    var cells = new Map(), wantCircles = !many || z >= 8, drawn = 0;
-                    circles.clearLayers();
-                    for (var i = 0; i < n; i++) {
-                        var x = X[i], y = Y[i];
-                        if (x < x0 || x > x1 || y < y0 || y > y1) { continue; }
-                        var k = cellOf(i, scale, size), c = cells.get(k);
-                        if (!c) {
-                            c = {n: 0, sx: 0, sy: 0, worst: T.length - 1, first: i,
-                                 ax: x, bx: x, ay: y, by: y};
-                            cells.set(k, c);
-                        }
-                        c.n++; c.sx += x; c.sy += y;
-                        if (R[i][2] < c.worst) { c.worst = R[i][2]; }
-                        if (x < c.ax) { c.ax = x; } if (x > c.bx) { c.bx = x; }
-                        if (y < c.ay) { c.ay = y; } if (y > c.by) { c.by = y; }
-                        if (wantCircles && R[i][3] && R[i][4] > 0
-                                && drawn < {{ this.circle_view_limit }}) {
-                            circles.addLayer(circle(i));
-                            drawn++;
-                        }
-                    }
-                    layer.clearLayers();
-                    cells.forEach(function (c, k) {
-                        if (c.n === 1) {
-                            var r = R[c.first];
-                            layer.addLayer(mark([r[0], r[1]], {
-                                icon: icon(r[2], r[3]), riseOnHover: true, row: c.first}));
-                            return;
-                        }
-                        var m = mark(at(c.sx / c.n, c.sy / c.n), {
-                            icon: clusterIcon(c.n, c.worst), zIndexOffset: 1000});
-                        m.on("click", function () {
-                            var spread = (c.bx - c.ax) * scale > 1 || (c.by - c.ay) * scale > 1;
-                            if (spread && z < map.getMaxZoom()) {
-                                map.fitBounds(L.latLngBounds(at(c.ax, c.ay), at(c.bx, c.by)),
-                                              {padding: [40, 40]});
-                            } else {
-                                list(k, scale, size, m.getLatLng());
-                            }
-                        });
-                        layer.addLayer(m);
-                    });
-                }
-                // Incidents at one spot: a list; each line opens that incident's popup.
-                function list(k, scale, size, where) {
-                    var rows = [];
-                    for (var i = 0; i < n; i++) {
-                        if (cellOf(i, scale, size) === k) { rows.push(i); }
-                    }
-                    var shown = rows.slice(0, {{ this.list_limit }}), html = [];
-                    for (var j = 0; j < shown.length; j++) {
-                        var r = R[shown[j]];
-                        html.push('<li class="inc-pick" data-row="' + shown[j] + '">' + S[r[5]]
-                            + " &middot; " + T[r[2]][1] + "</li>");
-                    }
-                    var more = rows.length - shown.length;
-                    var box = L.popup(GeoMapUi.popupOptions(map)).setLatLng(where)
-                        .setContent('<div class="inc-popup"><div class="inc-head"><b>'
-                            + rows.length + " " + W.here + "</b></div><div>"
-                            + S[R[rows[0]][7]] + "</div><ul>" + html.join("") + "</ul>"
-                            + (more > 0 ? '<div class="inc-note">+' + more
-                               + " " + W.more_here + "</div>" : "") + "</div>")
-                        .openOn(map);
-                    box.getElement().addEventListener("click", function (e) {
-                        var li = e.target.closest("[data-row]");
-                        if (!li) { return; }
-                        var i = Number(li.getAttribute("data-row"));
-                        L.popup(GeoMapUi.popupOptions(map)).setLatLng([R[i][0], R[i][1]])
-                            .setContent(popup(i)).openOn(map);
-                    });
-                }
-                redraw();
-                map.on("moveend", redraw);
-            }
-            map.getContainer().setAttribute("data-incidents", String(R.length));
-            // The list beside the map and links to one incident (geo/mapassets/map_ui.js).
-            GeoMapUi.ready(map, P, function (i) {
-                map.setView([R[i][0], R[i][1]], Math.max(map.getZoom(), 13));
-                L.popup(GeoMapUi.popupOptions(map)).setLatLng([R[i][0], R[i][1]])
-                    .setContent(popup(i)).openOn(map);
-            });
-          }
-          {%- if this.payload_url %}
-          // The incidents come as a file the app serves (see geo.assets.publish):
-          // the page script stays small whatever the number of incidents. Its gzip
-          // copy is a third of the size and costs the server nothing per visit.
-          var inflate = typeof DecompressionStream === "function";
-          fetch({{ this.payload_url|tojson }} + (inflate ? {{ this.gzip_suffix|tojson }} : ""),
-                {credentials: "same-origin"})
-            .then(function (r) {
-                if (!r.ok) { throw new Error("HTTP " + r.status); }
-                return inflate
-                    ? new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json()
-                    : r.json();
-            })
-            .then(build)
-            .catch(function (err) {
-                var box = L.control({position: "topleft"});
-                box.onAdd = function () {
-                    var div = L.DomUtil.create("div", "map-legend inc-error");
-                    div.textContent = {{ this.load_error|tojson }};
-                    return div;
-                };
-                box.addTo(map);
-                map.getContainer().setAttribute("data-incidents-error", String(err.message));
-            });
-          {%- else %}
-          build({{ this.payload }});
-          {%- endif %}
-          return group;
-        })({{ this._parent.get_name() }});
+        var {{ this.get_name() }} = GeoIncidents.layer({{ this._parent.get_name() }},
+            {{ this.options|tojson }}
+            {%- if not this.options.payloadUrl %}, {{ this.payload }}{% endif %});
         {% endmacro %}
         """
     )
@@ -1062,28 +824,24 @@ class IncidentLayer(JSCSSMixin, Layer):
                  lang: str = "en") -> None:
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "IncidentLayer"
-        self.load_error = Texts(lang)("map.load_error")
         if payload_json is None and payload_url is None:
             raise ValueError("IncidentLayer needs payload_json or payload_url")
         self.payload = payload_json if payload_url is None else None
-        self.payload_url = payload_url
-        self.gzip_suffix = assets.GZIP_SUFFIX
-        self.glyphs = script_json([TYPE_STYLES[t].glyph for t in TYPE_ORDER])
-        self.circle_limit = CIRCLE_LIMIT
-        self.fast_limit = FAST_CLUSTER_LIMIT
-        self.grid_cell = GRID_CELL_PX
-        self.disable_at = 12  # cluster_options["disableClusteringAtZoom"]
-        self.circle_view_limit = 2000
-        self.list_limit = LIST_LIMIT
-        self.cluster_options = {
-            "chunkedLoading": True,
-            "maxClusterRadius": 40,
-            "showCoverageOnHover": False,
-            "spiderfyOnMaxZoom": True,
-            "disableClusteringAtZoom": 12,
+        self.options = {
+            "payloadUrl": payload_url, "gzipSuffix": assets.GZIP_SUFFIX,
+            "loadError": Texts(lang)("map.load_error"),
+            "glyphs": [TYPE_STYLES[t].glyph for t in TYPE_ORDER],
+            "circleLimit": CIRCLE_LIMIT, "fastLimit": FAST_CLUSTER_LIMIT,
+            "gridCell": GRID_CELL_PX, "disableAt": CLUSTER_OFF_ZOOM,
+            "circleViewLimit": CIRCLE_VIEW_LIMIT, "listLimit": LIST_LIMIT,
+            "clusterOptions": {
+                "chunkedLoading": True, "maxClusterRadius": 40, "showCoverageOnHover": False,
+                "spiderfyOnMaxZoom": True, "disableClusteringAtZoom": CLUSTER_OFF_ZOOM,
+            },
         }
         # The grid (more than FAST_CLUSTER_LIMIT incidents) needs no plugin to load.
-        self.default_js = [assets.resource(assets.CLUSTER_JS, asset_base)] if clustered else []
+        self.default_js = ([assets.resource(assets.CLUSTER_JS, asset_base)] if clustered
+                           else []) + [assets.resource(assets.INCIDENTS_JS, asset_base)]
         self.default_css = [
             assets.resource(assets.CLUSTER_CSS, asset_base),
             assets.resource(assets.CLUSTER_DEFAULT_CSS, asset_base),

@@ -12,6 +12,8 @@
   var SCALE = ["#fde0c5", "#fcb98b", "#f7874f", "#e4572e", "#b3261e"];
   //: Tile failures, with none loaded, after which the plain map takes over.
   var TILE_FAILURES = 3;
+  //: A click on a department waits this long for a second one (a double click zooms).
+  var DOUBLE_CLICK_MS = 400;
 
   function text(value) {
     var box = document.createElement("span");
@@ -72,6 +74,8 @@
     function down() { popupWasOpen = box.classList.contains("geo-popup-open"); }
     box.addEventListener("mousedown", down, true);
     box.addEventListener("touchstart", down, {capture: true, passive: true});
+    var pending = null;
+    map.on("dblclick zoomstart", function () { clearTimeout(pending); });
     fetchJson(o.url).then(function (data) {
       var layer = L.geoJSON(data, {
         pane: AREA_PANE,
@@ -95,7 +99,11 @@
           shape.on("mouseout", function () { layer.resetStyle(shape); });
           shape.on("click", function () {
             if (popupWasOpen) { popupWasOpen = false; return; }
-            window.GeoMapUi.go(window.GeoMapUi.filterHref(o.param, name));
+            // A double click zooms: the choice waits to see whether a second click follows.
+            clearTimeout(pending);
+            pending = setTimeout(function () {
+              window.GeoMapUi.go(window.GeoMapUi.filterHref(o.param, name));
+            }, DOUBLE_CLICK_MS);
           });
         }
       });

@@ -114,9 +114,10 @@
   // left that already shows them all is kept.
   function fitSelection(map, st) {
     var o = st.options, R = st.payload.rows, areas = o.areas || [], groups = {}, best = null;
+    var C = columns(st.payload);
     if (!o.fit || !R.length) { return; }
     for (var i = 0; i < R.length; i++) {
-      var lat = R[i][0], lon = R[i][1], key = "other";
+      var lat = R[i][C.lat], lon = R[i][C.lon], key = "other";
       for (var a = 0; a < areas.length; a++) {
         var b = areas[a].bounds;
         if (lat >= b[0] && lat <= b[2] && lon >= b[1] && lon <= b[3]) { key = areas[a].key; break; }
@@ -135,11 +136,19 @@
     map.getContainer().setAttribute("data-fitted", String(best.n));
   }
 
+  /** {name: index} of the payload's row fields (geo.mapview.ROW_COLUMNS). */
+  function columns(P) {
+    var C = {};
+    P.columns.forEach(function (name, i) { C[name] = i; });
+    return C;
+  }
+
   function state(map) { return map._geoUi || (map._geoUi = {}); }
 
   // The list of the newest incidents beside the map; each line opens its popup.
   function recentList(map, st) {
     var P = st.payload, R = P.rows, S = P.strings, T = P.types, o = st.options;
+    var C = columns(P);
     var n = Math.min(o.recent || 0, R.length);
     if (!o.recent) { return; }
     var box = L.control({position: "topright"});
@@ -152,9 +161,9 @@
       for (var i = 0; i < n; i++) {
         var r = R[i];
         html.push('<li data-row="' + i + '" tabindex="0"><span class="geo-dot" style="--c:'
-          + T[r[2]][2] + '"></span><span class="geo-when">' + S[r[5]] + "</span> "
-          + '<b>' + T[r[2]][1] + "</b><br>" + S[r[7]]
-          + (r[12] >= 0 ? '<br><span class="geo-src">' + S[r[12]] + "</span>" : "")
+          + T[r[C.type]][2] + '"></span><span class="geo-when">' + S[r[C.date]] + "</span> "
+          + '<b>' + T[r[C.type]][1] + "</b><br>" + S[r[C.place]]
+          + (r[C.source] >= 0 ? '<br><span class="geo-src">' + S[r[C.source]] + "</span>" : "")
           + "</li>");
       }
       html.push("</ol>");
@@ -201,9 +210,9 @@
     recentList(map, st);
     var focus = st.options.focus;
     if (focus) {
-      var R = st.payload.rows, S = st.payload.strings;
+      var R = st.payload.rows, S = st.payload.strings, C = columns(st.payload);
       for (var i = 0; i < R.length; i++) {
-        if (unescapeHtml(S[R[i][11]]) === focus) { st.open(i); break; }
+        if (unescapeHtml(S[R[i][C.id]]) === focus) { st.open(i); break; }
       }
     }
   }
@@ -244,5 +253,5 @@
 
   window.GeoMapUi = {init: init, ready: ready, popupOptions: popupOptions,
                      popupActions: popupActions, prisonActions: prisonActions,
-                     pageHref: pageHref, filterHref: filterHref, go: go, narrow: narrow};
+                     pageHref: pageHref, columns: columns, filterHref: filterHref, go: go, narrow: narrow};
 })();
