@@ -170,5 +170,5 @@
   }
 
   window.GeoAreas = {land: land, departments: departments, overseas: overseas,
-                     fallback: fallback};
+                     fallback: fallback, colour: colour};
 })();
