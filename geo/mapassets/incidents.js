@@ -231,29 +231,29 @@
       });
     }
     if (o.payloadUrl) {
-    // The incidents come as a file the app serves (see geo.assets.publish):
-    // the page script stays small whatever the number of incidents. Its gzip
-    // copy is a third of the size and costs the server nothing per visit.
-    var inflate = typeof DecompressionStream === "function";
-    fetch(o.payloadUrl + (inflate ? o.gzipSuffix : ""),
-          {credentials: "same-origin"})
-      .then(function (r) {
-          if (!r.ok) { throw new Error("HTTP " + r.status); }
-          return inflate
-              ? new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json()
-              : r.json();
-      })
-      .then(build)
-      .catch(function (err) {
-          var box = L.control({position: "topleft"});
-          box.onAdd = function () {
-              var div = L.DomUtil.create("div", "map-legend inc-error");
-              div.textContent = o.loadError;
-              return div;
-          };
-          box.addTo(map);
-          map.getContainer().setAttribute("data-incidents-error", String(err.message));
-      });
+      // The incidents come as a file the app serves (see geo.assets.publish):
+      // the page script stays small whatever the number of incidents. Its gzip
+      // copy is a third of the size and costs the server nothing per visit.
+      var inflate = typeof DecompressionStream === "function";
+      fetch(o.payloadUrl + (inflate ? o.gzipSuffix : ""),
+            {credentials: "same-origin"})
+        .then(function (r) {
+            if (!r.ok) { throw new Error("HTTP " + r.status); }
+            return inflate
+                ? new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json()
+                : r.json();
+        })
+        .then(build)
+        .catch(function (err) {
+            var box = L.control({position: "topleft"});
+            box.onAdd = function () {
+                var div = L.DomUtil.create("div", "map-legend inc-error");
+                div.textContent = o.loadError;
+                return div;
+            };
+            box.addTo(map);
+            map.getContainer().setAttribute("data-incidents-error", String(err.message));
+        });
     } else {
       build(inline);
     }

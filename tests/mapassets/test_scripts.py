@@ -17,7 +17,7 @@ from geo import mapview
 
 ASSETS = Path(mapview.__file__).resolve().parent / "mapassets"
 
-#: Loads map_ui.js and areas.js with a page URL and a Leaflet stand-in, then runs
+#: Loads the three scripts with a page URL and a Leaflet stand-in, then runs
 #: the expression given and prints its value as JSON.
 HARNESS = r"""
 const vm = require("vm"), fs = require("fs");
@@ -25,10 +25,11 @@ const [dir, search, expr] = process.argv.slice(1);
 const window = {top: {location: {origin: "http://app", pathname: "/", search: search}}};
 window.L = {Map: {}};
 const ctx = vm.createContext({window: window, L: window.L, URLSearchParams: URLSearchParams});
-for (const f of ["map_ui.js", "areas.js"]) {
+for (const f of ["map_ui.js", "areas.js", "incidents.js"]) {
   vm.runInContext(fs.readFileSync(dir + "/" + f, "utf8"), ctx, {filename: f});
 }
 ctx.GeoMapUi = window.GeoMapUi; ctx.GeoAreas = window.GeoAreas;
+ctx.GeoIncidents = window.GeoIncidents;
 console.log(JSON.stringify(vm.runInContext(expr, ctx)));
 """
 
@@ -63,3 +64,8 @@ def test_the_department_scale_darkens_with_the_count_and_leaves_zero_blank() -> 
     assert shades[0] is None
     assert len(set(shades[1:])) == 5, "five steps up to the largest count"
     assert run("GeoAreas.colour(1, 1000)") == shades[1], "a single incident still shows"
+
+
+def test_every_script_loads_and_defines_its_entry_points() -> None:
+    assert run("[typeof GeoIncidents.layer, typeof GeoAreas.departments,"
+               " typeof GeoMapUi.init]") == ["function"] * 3
