@@ -638,6 +638,9 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
 
     # The incident of a shared link opens while the page shows the state it came with.
     focus = st.session_state.get("_focus0") if not filters.to_query_params() else None
+    # The view of a shared link while its filters stand; after a change, the selection.
+    first = st.session_state.setdefault("_state0", state) == state
+    view0 = st.session_state.get("_view0") if first else None
     try:
         data_url = assets.publish(map_data.incidents_json, map_data.incidents_name, base=base)
     except GeoError as exc:  # the map's folder became unwritable (StaticNotWritable)
@@ -646,7 +649,7 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
     st_folium(
         mapview.build_map(
             map_data, tiles=config.tiles(), asset_base=base, data_url=data_url,
-            view=st.session_state.get("_view0"), focus=focus,
+            view=view0, focus=focus, fit=bool(filters.to_query_params()) and not view0,
         ),
         key="incident_map", height=560, use_container_width=True, returned_objects=[],
     )

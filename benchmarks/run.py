@@ -333,7 +333,10 @@ def bench_browser(work: Path, app: Path, db: Path, runs: int, cold_runs: int,
                   ours: bool) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    selector = ".inc-icon, .inc-cluster" if ours else ".leaflet-marker-icon"
+    # Ours: the incidents drawn over the department boundaries (issue 15).
+    drawn = ".leaflet-container[data-departments] "
+    selector = (f"{drawn}.inc-icon, {drawn}.inc-cluster" if ours
+                else ".leaflet-marker-icon")
     result: dict[str, Any] = {}
     counts = pinned_counts(db) if ours else {}
     if ours:  # the first start builds the store's frame file, the next ones load it

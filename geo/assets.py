@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo import config
+from geo.boundaries import COUNTRY_GEOJSON, DEPARTMENTS_GEOJSON
 from geo.errors import GeoError
 
 #: Where Streamlit serves `ROOT/static/` (see `server.enableStaticServing`).
@@ -81,11 +82,17 @@ LEAFLET_CSS = ("leaflet_css", "leaflet", "leaflet.css")
 CLUSTER_JS = ("markerclusterjs", "markercluster", "leaflet.markercluster.js")
 CLUSTER_CSS = ("markerclustercss", "markercluster", "MarkerCluster.css")
 CLUSTER_DEFAULT_CSS = ("markerclusterdefaultcss", "markercluster", "MarkerCluster.Default.css")
-#: The project's own map script and style sheet (geo/web/), served beside Leaflet.
-OWN_DIR = Path(__file__).resolve().parent / "web"
+#: The project's own map scripts and style sheets (geo/mapassets/), served beside Leaflet.
+OWN_DIR = Path(__file__).resolve().parent / "mapassets"
 OWN_BUNDLE = "geo"
 MAP_UI_JS = ("geo_map_ui_js", OWN_BUNDLE, "map_ui.js")
 MAP_UI_CSS = ("geo_map_ui_css", OWN_BUNDLE, "map_ui.css")
+MAP_CSS = ("geo_map_css", OWN_BUNDLE, "map.css")
+INCIDENTS_JS = ("geo_incidents_js", OWN_BUNDLE, "incidents.js")
+AREAS_JS = ("geo_areas_js", OWN_BUNDLE, "areas.js")
+AREAS_CSS = ("geo_areas_css", OWN_BUNDLE, "areas.css")
+#: The boundaries the map draws (country outline, departments), served beside them.
+BOUNDARY_FILES = (COUNTRY_GEOJSON, DEPARTMENTS_GEOJSON)
 
 
 class AssetsMissing(GeoError):
@@ -173,9 +180,10 @@ def _install(vendor: Path) -> None:
             if not dest.is_file() or dest.stat().st_size != src.stat().st_size:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 _write_atomic(dest, src.read_bytes())
-    for src in sorted(OWN_DIR.glob("*.*")):  # ours: replaced whenever they change
-        if src.suffix not in {".js", ".css"}:
-            continue
+    own = [p for p in sorted(OWN_DIR.glob("*.*")) if p.suffix in {".js", ".css"}]
+    for src in [*own, *BOUNDARY_FILES]:  # ours: replaced whenever they change
+        if not src.is_file():
+            raise AssetsMissing(f"the map's file {src.name} is missing (reinstall the package)")
         dest = vendor / OWN_BUNDLE / src.name
         data = src.read_bytes()
         if not dest.is_file() or dest.read_bytes() != data:

@@ -27,6 +27,8 @@ from geo.model import PINNABLE_PRECISIONS, Incident
 log = logging.getLogger(__name__)
 
 DEPARTMENTS_GEOJSON = config.DATA_DIR / "boundaries" / "departments.geojson"
+#: The country's outline (mainland, Corsica, overseas departments): the map's land.
+COUNTRY_GEOJSON = config.DATA_DIR / "boundaries" / "country.geojson"
 
 Ring = list[tuple[float, float]]  # (lon, lat) vertices, closed or not
 

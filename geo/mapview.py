@@ -19,9 +19,10 @@ Why it looks the way it does:
   `html.escape`d in Python before it reaches the page (folium popups, tooltips
   and Leaflet's layer names are HTML), the JSON is made safe inside `<script>`,
   and a source becomes a link only for an http(s) URL.
-* Offline. Leaflet and markercluster come from `geo.assets` (served by the app);
-  no tiles when `geo.config.tiles()` says "none", and then a plain background
-  that keeps markers, prisons and the legend readable.
+* Offline. Leaflet, markercluster and our scripts (`geo/mapassets/`) come from
+  `geo.assets` (served by the app); with no tiles (`geo.config.tiles()` says
+  "none") or when tiles fail to load, France is drawn from the boundaries the app
+  serves: land over a plain sea, with the departments on top.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,7 +44,7 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
-from geo import assets, config, export
+from geo import assets, config, export, mapareas
 from geo.display import plain, plain_series
 from geo.i18n import Texts, en
 from geo.model import PINNABLE_PRECISIONS, TYPE_RECORDS, TYPE_SEVERITY, Incident
@@ -51,7 +52,7 @@ from geo.model import PINNABLE_PRECISIONS, TYPE_RECORDS, TYPE_SEVERITY, Incident
 # --- Styles -----------------------------------------------------------------
 
 #: Metropolitan France and Corsica: what the map shows on open.
-FRANCE_BOUNDS: tuple[tuple[float, float], tuple[float, float]] = ((41.3, -5.2), (51.1, 9.6))
+FRANCE_BOUNDS = mapareas.MAINLAND_BOUNDS
 FRANCE_CENTER: tuple[float, float] = (46.6, 2.4)
 
 #: Above this many incidents, popups leave out sources and evidence (they would
@@ -65,6 +66,10 @@ CIRCLE_LIMIT = 1000
 #: browser (100,000: over ten seconds), the grid a few milliseconds in all.
 FAST_CLUSTER_LIMIT = 2000
 GRID_CELL_PX = 60
+#: From this zoom on, only incidents at the very same spot are grouped.
+CLUSTER_OFF_ZOOM = 12
+#: Uncertainty circles drawn at most in one view of the grid.
+CIRCLE_VIEW_LIMIT = 2000
 #: Incidents listed in the popup of a group at one spot (the table has them all).
 LIST_LIMIT = 50
 #: Newest incidents of the selection listed beside the map (bounded: it is a list to
@@ -74,8 +79,8 @@ RECENT_LIMIT = 12
 MAX_QUOTES = 6
 MAX_QUOTE_CHARS = 400
 
-#: Plain background when there are no tiles: land-ish grey-blue, not a blank page.
-NO_TILES_BACKGROUND = "#dfe6ec"
+#: URL parameter a click on a department sets (`geo.store.Filters.PARAMS`).
+DEPARTMENT_PARAM = "department"
 OSM_ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 )
@@ -523,6 +528,7 @@ def incidents_payload(
         ]
     texts = Texts(lang)
     return {
+        "columns": list(ROW_COLUMNS),
         "types": [[t, esc(texts.type_label(t)), TYPE_STYLES[t].color] for t in TYPE_ORDER],
         "strings": strings.items,
         "rows": rows,
@@ -530,6 +536,11 @@ def incidents_payload(
         "note": esc(texts("map.details_note", limit=texts.number(detail_limit))),
         "labels": {key.removeprefix("map."): esc(texts(key)) for key in MAP_LABELS},
     }
+
+
+#: The fields of a payload row, in order: the script reads them by name (`r[C.date]`).
+ROW_COLUMNS = ("lat", "lon", "type", "approx", "radius", "date", "types", "place", "prison",
+               "killed", "injured", "id", "source", "prison_id")
 
 
 #: The words the map's script shows, from the catalogue (`labels` in the payload).
@@ -630,6 +641,9 @@ class MapData:
     #: File name under which `geo.assets.publish` serves `incidents_json`.
     incidents_name: str = ""
     lang: str = "en"
+    #: Incidents per department name, and pinned ones per overseas territory (mapareas).
+    department_counts: Mapping[str, int] = field(default_factory=dict)
+    territory_counts: Mapping[str, int] = field(default_factory=dict)
 
 
 def map_data(
@@ -660,74 +674,113 @@ def map_data(
         n_prisons=len(located),
         incidents_name=assets.content_name(incidents_json),
         lang=lang,
+        department_counts=mapareas.department_counts(frame),
+        territory_counts=mapareas.territory_counts(frame, pinnable_mask(frame)),
     )
 
 
 # --- folium elements ------------------------------------------------------------
 
-MAP_CSS = """
-.inc-icon, .prison-icon { background: none; border: none; }
-.inc-pin { box-sizing: border-box; display: inline-flex; align-items: center;
-  justify-content: center; width: 22px; height: 22px; border-radius: 50%;
-  background: var(--c); color: #fff; border: 2px solid #fff;
-  box-shadow: 0 0 0 1px rgba(0,0,0,.45), 0 1px 3px rgba(0,0,0,.4); vertical-align: middle; }
-.inc-approx .inc-pin { background: #fff; color: var(--c); border: 2px dashed var(--c);
-  box-shadow: 0 1px 3px rgba(0,0,0,.35); }
-.prison-pin { box-sizing: border-box; display: inline-block; width: 9px; height: 9px;
-  background: var(--c); border: 1px solid #fff; transform: rotate(45deg); opacity: .8;
-  box-shadow: 0 0 0 1px rgba(0,0,0,.35); vertical-align: middle; margin: 0 3px; }
-.prison-hit .prison-pin { width: 15px; height: 15px; border: 3px solid #b00020; opacity: 1;
-  box-shadow: 0 0 0 2px #fff, 0 0 5px 2px rgba(176,0,32,.6); }
-.inc-cluster { background: none; border: none; }
-.inc-cluster span { box-sizing: border-box; display: flex; align-items: center;
-  justify-content: center; width: 100%; height: 100%; border-radius: 50%;
-  background: #263238; color: #fff; font: 700 12px/1 sans-serif; border: 4px solid var(--c);
-  box-shadow: 0 0 0 2px rgba(255,255,255,.85), 0 1px 4px rgba(0,0,0,.5); }
-.map-legend { background: rgba(255,255,255,.92); padding: 5px 8px; border-radius: 5px;
-  box-shadow: 0 1px 4px rgba(0,0,0,.35); font: 11px/1.3 sans-serif; max-height: 45vh;
-  overflow-y: auto; }
-.map-legend .lg-title { font-weight: 700; margin: 3px 0 2px; }
-.map-legend .lg-row { white-space: nowrap; margin: 2px 0; }
-.map-legend .lg-row .inc-pin { width: 16px; height: 16px; margin-right: 3px; border-width: 1px; }
-.map-legend .lg-row .inc-pin svg { width: 10px; height: 10px; }
-.map-legend .lg-row .prison-pin { margin: 0 6px 0 4px; }
-.map-legend .lg-n { color: #555; }
-.inc-popup { font: 12.5px/1.4 sans-serif; max-height: 320px; overflow-y: auto; }
-.inc-popup .inc-head { font-size: 14px; margin-bottom: 4px; }
-.inc-popup ul { margin: 2px 0 4px 16px; padding: 0; }
-.inc-popup blockquote { margin: 3px 0 5px; padding: 2px 6px; border-left: 3px solid #bbb;
-  color: #333; font-style: italic; }
-.inc-popup .inc-note, .inc-popup .inc-id { color: #666; font-size: 11px; }
-.inc-popup .inc-pick { cursor: pointer; }
-.inc-popup .inc-pick:hover { text-decoration: underline; }
-.inc-badurl { color: #777; word-break: break-all; }
-"""
 
 
-class _Css(MacroElement):
-    """Injects the map's CSS from script, so it works in a page and in st_folium alike."""
+class PlainBasemap(JSCSSMixin, Layer):
+    """The base map drawn by the app: France's land (`country.geojson`) over a plain
+    sea. The only base map offline, and what takes over when tiles fail to load."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        (function(){
-            var s = document.createElement("style");
-            s.textContent = {{ this.css|tojson }};
-            document.head.appendChild(s);
-            {%- if this.background %}
-            var box = {{ this._parent.get_name() }}.getContainer();
-            box.style.background = {{ this.background|tojson }};
-            {%- endif %}
-        })();
+        var {{ this.get_name() }} = L.featureGroup();
+        GeoAreas.land({{ this._parent.get_name() }}, {{ this.get_name() }},
+                      {{ this.options|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, css: str, background: str | None) -> None:
+    def __init__(self, asset_base: str, name: str, show: bool) -> None:
+        super().__init__(name=name, overlay=False, control=True, show=show)
+        self._name = "PlainBasemap"
+        self.options = {"url": assets.url(assets.OWN_BUNDLE, assets.COUNTRY_GEOJSON.name,
+                                          asset_base)}
+        self.default_js = [assets.resource(assets.AREAS_JS, asset_base)]
+        self.default_css = [assets.resource(assets.AREAS_CSS, asset_base)]
+
+
+class DepartmentLayer(JSCSSMixin, Layer):
+    """Department boundaries as a choropleth of the incidents shown: name and count on
+    hover; a click sets the Department filter in the page's URL."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        GeoAreas.departments({{ this._parent.get_name() }}, {{ this.get_name() }},
+                             {{ this.options|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, asset_base: str, counts: Mapping[str, int], name: str,
+                 lang: str = "en") -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "DepartmentLayer"
+        t = Texts(lang)
+        self.options = {
+            "url": assets.url(assets.OWN_BUNDLE, assets.DEPARTMENTS_GEOJSON.name, asset_base),
+            "counts": dict(counts), "param": DEPARTMENT_PARAM,
+            "labels": {"one": esc(t("area.count_1")), "many": esc(t("area.count", n="{n}")),
+                       "hint": esc(t("area.hint"))},
+        }
+        self.default_js = [assets.resource(assets.AREAS_JS, asset_base)]
+        self.default_css = [assets.resource(assets.AREAS_CSS, asset_base)]
+
+
+class OverseasControl(MacroElement):
+    """Buttons that jump to the mainland and to each overseas territory, with counts."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        GeoAreas.overseas({{ this._parent.get_name() }}, {{ this.options|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, counts: Mapping[str, int], lang: str = "en") -> None:
         super().__init__()
-        self._name = "MapCss"
-        self.css = css
-        self.background = background
+        self._name = "OverseasControl"
+        t = Texts(lang)
+        self.options = {"title": esc(t("overseas_title")), "places": territory_options(
+            counts, t("overseas_mainland"))}
+
+
+def territory_options(counts: Mapping[str, int], mainland: str) -> list[dict[str, Any]]:
+    """[{key, name, bounds: [s, w, n, e], n}] for the mainland and each territory."""
+    (s, w), (n, e) = mapareas.MAINLAND_BOUNDS
+    places = [("fr", mainland, (s, w, n, e)),
+              *((t.key, t.name, t.bounds) for t in mapareas.OVERSEAS)]
+    return [{"key": k, "name": name, "bounds": list(b), "n": int(counts.get(k, 0))}
+            for k, name, b in places]
+
+
+class TileFallback(MacroElement):
+    """Switches to the plain base map when the tiles keep failing to load."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        GeoAreas.fallback({{ this._parent.get_name() }}, {{ this.tiles }}, {{ this.plain }},
+                          {{ this.note|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, tiles: folium.TileLayer, plain: PlainBasemap, note: str) -> None:
+        super().__init__()
+        self._name = "TileFallback"
+        self.tiles = tiles.get_name()
+        self.plain = plain.get_name()
+        self.note = note
 
 
 class IncidentLayer(JSCSSMixin, Layer):
@@ -736,257 +789,9 @@ class IncidentLayer(JSCSSMixin, Layer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = (function(map){
-          var group = L.featureGroup();
-          function build(P) {
-            var T = P.types, S = P.strings, R = P.rows, D = P.details, W = P.labels;
-            var icons = {};
-            function icon(t, approx) {
-                var k = t + "_" + approx;
-                if (!icons[k]) {
-                    icons[k] = L.divIcon({
-                        className: "inc-icon inc-" + T[t][0] + (approx ? " inc-approx" : ""),
-                        html: '<span class="inc-pin" style="--c:' + T[t][2] + '">'
-                            + {{ this.glyphs }}[t] + "</span>",
-                        iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -10],
-                        tooltipAnchor: [10, 0]
-                    });
-                }
-                return icons[k];
-            }
-            function num(n) { return n < 0 ? W.unknown : String(n); }
-            function popup(i) {
-                var r = R[i];
-                return '<div class="inc-popup"><div class="inc-head">'
-                    + '<span class="inc-pin" style="--c:' + T[r[2]][2]
-                    + ';width:14px;height:14px;border-width:1px"></span> <b>'
-                    + S[r[6]] + "</b></div>"
-                    + "<div><b>" + W.date + ":</b> " + S[r[5]] + "</div>"
-                    + "<div><b>" + W.place + ":</b> " + S[r[7]] + "</div>"
-                    + (r[8] >= 0 ? "<div><b>" + W.prison + ":</b> " + S[r[8]] + "</div>" : "")
-                    + "<div><b>" + W.killed + ":</b> " + num(r[9]) + " &middot; <b>"
-                    + W.injured + ":</b> " + num(r[10]) + "</div>"
-                    + (D ? D[i] : '<div class="inc-note">' + P.note + "</div>")
-                    + GeoMapUi.popupActions(W, S[r[11]], r[13] >= 0 ? S[r[13]] : null)
-                    + '<div class="inc-id">' + S[r[11]] + "</div></div>";
-            }
-            function tip(i) {
-                var r = R[i];
-                return S[r[5]] + " &middot; " + T[r[2]][1] + "<br>" + S[r[7]];
-            }
-            var canvas = L.canvas({padding: 0.2});  // thousands of circles stay cheap
-            function circle(i) {
-                var r = R[i];
-                return L.circle([r[0], r[1]], {
-                    radius: r[4], color: T[r[2]][2], weight: 1.5, dashArray: "5 5",
-                    fillOpacity: 0.07, interactive: false, renderer: R.length > 500 ? canvas
-                    : undefined, className: "inc-uncertainty"
-                });
-            }
-            // Popups and tooltips are bound on first use: a marker costs one small object.
-            function lazy(layer) {
-                layer.on("click", function (e) {
-                    var m = e.layer;
-                    if (m.options.row === undefined) { return; }
-                    if (!m.getPopup()) {  // once bound, Leaflet opens and closes it itself
-                        m.bindPopup(popup(m.options.row), GeoMapUi.popupOptions(map));
-                        m.openPopup();
-                    }
-                });
-                layer.on("mouseover", function (e) {
-                    var m = e.layer;
-                    if (m.options.row !== undefined && !m.getTooltip()) {
-                        m.bindTooltip(tip(m.options.row), {direction: "right"});
-                        m.openTooltip();
-                    }
-                });
-            }
-            function mark(where, options) { return L.marker(where, options); }
-            function clusterIcon(n, worst) {
-                var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
-                return L.divIcon({
-                    className: "inc-cluster",
-                    html: '<span style="--c:' + T[worst][2] + '">' + n + "</span>",
-                    iconSize: [size, size]
-                });
-            }
-            if (R.length <= {{ this.fast_limit }}) {
-                // Leaflet.markercluster: animated clusters, spiderfied at the last zoom.
-                var options = {{ this.cluster_options|tojson }};
-                // A cluster shows its count, ringed in the colour of its most severe type.
-                options.iconCreateFunction = function (c) {
-                    var kids = c.getAllChildMarkers(), worst = T.length - 1;
-                    for (var k = 0; k < kids.length; k++) {
-                        if (kids[k].options.severity < worst) { worst = kids[k].options.severity; }
-                    }
-                    return clusterIcon(c.getChildCount(), worst);
-                };
-                var cluster = L.markerClusterGroup(options);
-                var circles = L.layerGroup();
-                var markers = new Array(R.length);
-                for (var i = 0; i < R.length; i++) {
-                    var r = R[i];
-                    markers[i] = mark([r[0], r[1]], {
-                        icon: icon(r[2], r[3]), riseOnHover: true, severity: r[2], row: i});
-                    if (r[3] && r[4] > 0) { circles.addLayer(circle(i)); }
-                }
-                lazy(cluster);
-                cluster.addLayers(markers);
-                group.addLayer(cluster);
-                // Many circles at country scale are noise: show them from zoom 8 on.
-                var many = circles.getLayers().length > {{ this.circle_limit }};
-                var toggleCircles = function () {
-                    var want = !many || map.getZoom() >= 8;
-                    if (want && !group.hasLayer(circles)) { group.addLayer(circles); }
-                    if (!want && group.hasLayer(circles)) { group.removeLayer(circles); }
-                };
-                toggleCircles();
-                map.on("zoomend", toggleCircles);
-            } else {
-                grid();
-            }
-            // Many incidents: clustered on a pixel grid of the current view, redrawn after
-            // each move. No Leaflet object per incident, so 100,000 cost a few milliseconds.
-            function grid() {
-                var n = R.length, X = new Float64Array(n), Y = new Float64Array(n);
-                var crs = map.options.crs, CELL = {{ this.grid_cell }};
-                var nApprox = 0, d = Math.PI / 180, lim = 0.9999999;
-                for (var i = 0; i < n; i++) {
-                    // Web Mercator pixels at zoom 0, as crs.latLngToPoint(.., 0) computes
-                    // them, without an object per incident.
-                    var s = Math.max(Math.min(Math.sin(R[i][0] * d), lim), -lim);
-                    X[i] = 256 * (0.5 + R[i][1] / 360);
-                    Y[i] = 256 * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI));
-                    if (R[i][3] && R[i][4] > 0) { nApprox++; }
-                }
-                var many = nApprox > {{ this.circle_limit }};
-                var layer = L.featureGroup(), circles = L.layerGroup();  // feature: events
-                group.addLayer(circles);
-                group.addLayer(layer);
-                lazy(layer);
-                function cellOf(i, scale, size) {
-                    return Math.floor(X[i] * scale / size) * 134217728
-                        + Math.floor(Y[i] * scale / size);
-                }
-                function at(x, y) { return crs.pointToLatLng(L.point(x, y), 0); }
-                function redraw() {
-                    var z = map.getZoom(), scale = crs.scale(z) / crs.scale(0);
-                    // From this zoom on, only incidents at the very same spot are grouped.
-                    var size = z >= {{ this.disable_at }} ? 2 : CELL;
-                    var view = map.getPixelBounds(), pad = 2 * CELL;
-                    var x0 = (view.min.x - pad) / scale, x1 = (view.max.x + pad) / scale;
-                    var y0 = (view.min.y - pad) / scale, y1 = (view.max.y + pad) / scale;
-                    var cells = new Map(), wantCircles = !many || z >= 8, drawn = 0;
-                    circles.clearLayers();
-                    for (var i = 0; i < n; i++) {
-                        var x = X[i], y = Y[i];
-                        if (x < x0 || x > x1 || y < y0 || y > y1) { continue; }
-                        var k = cellOf(i, scale, size), c = cells.get(k);
-                        if (!c) {
-                            c = {n: 0, sx: 0, sy: 0, worst: T.length - 1, first: i,
-                                 ax: x, bx: x, ay: y, by: y};
-                            cells.set(k, c);
-                        }
-                        c.n++; c.sx += x; c.sy += y;
-                        if (R[i][2] < c.worst) { c.worst = R[i][2]; }
-                        if (x < c.ax) { c.ax = x; } if (x > c.bx) { c.bx = x; }
-                        if (y < c.ay) { c.ay = y; } if (y > c.by) { c.by = y; }
-                        if (wantCircles && R[i][3] && R[i][4] > 0
-                                && drawn < {{ this.circle_view_limit }}) {
-                            circles.addLayer(circle(i));
-                            drawn++;
-                        }
-                    }
-                    layer.clearLayers();
-                    cells.forEach(function (c, k) {
-                        if (c.n === 1) {
-                            var r = R[c.first];
-                            layer.addLayer(mark([r[0], r[1]], {
-                                icon: icon(r[2], r[3]), riseOnHover: true, row: c.first}));
-                            return;
-                        }
-                        var m = mark(at(c.sx / c.n, c.sy / c.n), {
-                            icon: clusterIcon(c.n, c.worst), zIndexOffset: 1000});
-                        m.on("click", function () {
-                            var spread = (c.bx - c.ax) * scale > 1 || (c.by - c.ay) * scale > 1;
-                            if (spread && z < map.getMaxZoom()) {
-                                map.fitBounds(L.latLngBounds(at(c.ax, c.ay), at(c.bx, c.by)),
-                                              {padding: [40, 40]});
-                            } else {
-                                list(k, scale, size, m.getLatLng());
-                            }
-                        });
-                        layer.addLayer(m);
-                    });
-                }
-                // Incidents at one spot: a list; each line opens that incident's popup.
-                function list(k, scale, size, where) {
-                    var rows = [];
-                    for (var i = 0; i < n; i++) {
-                        if (cellOf(i, scale, size) === k) { rows.push(i); }
-                    }
-                    var shown = rows.slice(0, {{ this.list_limit }}), html = [];
-                    for (var j = 0; j < shown.length; j++) {
-                        var r = R[shown[j]];
-                        html.push('<li class="inc-pick" data-row="' + shown[j] + '">' + S[r[5]]
-                            + " &middot; " + T[r[2]][1] + "</li>");
-                    }
-                    var more = rows.length - shown.length;
-                    var box = L.popup(GeoMapUi.popupOptions(map)).setLatLng(where)
-                        .setContent('<div class="inc-popup"><div class="inc-head"><b>'
-                            + rows.length + " " + W.here + "</b></div><div>"
-                            + S[R[rows[0]][7]] + "</div><ul>" + html.join("") + "</ul>"
-                            + (more > 0 ? '<div class="inc-note">+' + more
-                               + " " + W.more_here + "</div>" : "") + "</div>")
-                        .openOn(map);
-                    box.getElement().addEventListener("click", function (e) {
-                        var li = e.target.closest("[data-row]");
-                        if (!li) { return; }
-                        var i = Number(li.getAttribute("data-row"));
-                        L.popup(GeoMapUi.popupOptions(map)).setLatLng([R[i][0], R[i][1]])
-                            .setContent(popup(i)).openOn(map);
-                    });
-                }
-                redraw();
-                map.on("moveend", redraw);
-            }
-            map.getContainer().setAttribute("data-incidents", String(R.length));
-            // The list beside the map and links to one incident (geo/web/map_ui.js).
-            GeoMapUi.ready(map, P, function (i) {
-                map.setView([R[i][0], R[i][1]], Math.max(map.getZoom(), 13));
-                L.popup(GeoMapUi.popupOptions(map)).setLatLng([R[i][0], R[i][1]])
-                    .setContent(popup(i)).openOn(map);
-            });
-          }
-          {%- if this.payload_url %}
-          // The incidents come as a file the app serves (see geo.assets.publish):
-          // the page script stays small whatever the number of incidents. Its gzip
-          // copy is a third of the size and costs the server nothing per visit.
-          var inflate = typeof DecompressionStream === "function";
-          fetch({{ this.payload_url|tojson }} + (inflate ? {{ this.gzip_suffix|tojson }} : ""),
-                {credentials: "same-origin"})
-            .then(function (r) {
-                if (!r.ok) { throw new Error("HTTP " + r.status); }
-                return inflate
-                    ? new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json()
-                    : r.json();
-            })
-            .then(build)
-            .catch(function (err) {
-                var box = L.control({position: "topleft"});
-                box.onAdd = function () {
-                    var div = L.DomUtil.create("div", "map-legend inc-error");
-                    div.textContent = {{ this.load_error|tojson }};
-                    return div;
-                };
-                box.addTo(map);
-                map.getContainer().setAttribute("data-incidents-error", String(err.message));
-            });
-          {%- else %}
-          build({{ this.payload }});
-          {%- endif %}
-          return group;
-        })({{ this._parent.get_name() }});
+        var {{ this.get_name() }} = GeoIncidents.layer({{ this._parent.get_name() }},
+            {{ this.options|tojson }}
+            {%- if not this.options.payloadUrl %}, {{ this.payload }}{% endif %});
         {% endmacro %}
         """
     )
@@ -996,28 +801,24 @@ class IncidentLayer(JSCSSMixin, Layer):
                  lang: str = "en") -> None:
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "IncidentLayer"
-        self.load_error = Texts(lang)("map.load_error")
         if payload_json is None and payload_url is None:
             raise ValueError("IncidentLayer needs payload_json or payload_url")
         self.payload = payload_json if payload_url is None else None
-        self.payload_url = payload_url
-        self.gzip_suffix = assets.GZIP_SUFFIX
-        self.glyphs = script_json([TYPE_STYLES[t].glyph for t in TYPE_ORDER])
-        self.circle_limit = CIRCLE_LIMIT
-        self.fast_limit = FAST_CLUSTER_LIMIT
-        self.grid_cell = GRID_CELL_PX
-        self.disable_at = 12  # cluster_options["disableClusteringAtZoom"]
-        self.circle_view_limit = 2000
-        self.list_limit = LIST_LIMIT
-        self.cluster_options = {
-            "chunkedLoading": True,
-            "maxClusterRadius": 40,
-            "showCoverageOnHover": False,
-            "spiderfyOnMaxZoom": True,
-            "disableClusteringAtZoom": 12,
+        self.options = {
+            "payloadUrl": payload_url, "gzipSuffix": assets.GZIP_SUFFIX,
+            "loadError": Texts(lang)("map.load_error"),
+            "glyphs": [TYPE_STYLES[t].glyph for t in TYPE_ORDER],
+            "circleLimit": CIRCLE_LIMIT, "fastLimit": FAST_CLUSTER_LIMIT,
+            "gridCell": GRID_CELL_PX, "disableAt": CLUSTER_OFF_ZOOM,
+            "circleViewLimit": CIRCLE_VIEW_LIMIT, "listLimit": LIST_LIMIT,
+            "clusterOptions": {
+                "chunkedLoading": True, "maxClusterRadius": 40, "showCoverageOnHover": False,
+                "spiderfyOnMaxZoom": True, "disableClusteringAtZoom": CLUSTER_OFF_ZOOM,
+            },
         }
         # The grid (more than FAST_CLUSTER_LIMIT incidents) needs no plugin to load.
-        self.default_js = [assets.resource(assets.CLUSTER_JS, asset_base)] if clustered else []
+        self.default_js = ([assets.resource(assets.CLUSTER_JS, asset_base)] if clustered
+                           else []) + [assets.resource(assets.INCIDENTS_JS, asset_base)]
         self.default_css = [
             assets.resource(assets.CLUSTER_CSS, asset_base),
             assets.resource(assets.CLUSTER_DEFAULT_CSS, asset_base),
@@ -1095,7 +896,7 @@ class Legend(MacroElement):
 
 
 class MapUi(JSCSSMixin, MacroElement):
-    """The map's own script and style sheet (`geo/web/map_ui.*`, served by the app):
+    """The map's own script and style sheets (`geo/mapassets/`, served by the app):
     focus without scrolling, popups that fit a phone, a folding legend. Added last,
     so the legend and layers exist when it starts."""
 
@@ -1112,17 +913,17 @@ class MapUi(JSCSSMixin, MacroElement):
         self._name = "MapUi"
         self.options = dict(options or {})
         self.default_js = [assets.resource(assets.MAP_UI_JS, asset_base)]
-        self.default_css = [assets.resource(assets.MAP_UI_CSS, asset_base)]
+        self.default_css = [assets.resource(assets.MAP_CSS, asset_base),
+                            assets.resource(assets.MAP_UI_CSS, asset_base)]
 
 
 def _tile_layer(tiles: str) -> folium.TileLayer | None:
     if not tiles or tiles.strip().lower() in {"none", "off", ""}:
         return None
     if tiles == "OpenStreetMap":
-        return folium.TileLayer("OpenStreetMap", attr=OSM_ATTRIBUTION, name="OpenStreetMap",
-                                control=False)
+        return folium.TileLayer("OpenStreetMap", attr=OSM_ATTRIBUTION, name="OpenStreetMap")
     host = urlsplit(tiles).netloc or "custom tiles"
-    return folium.TileLayer(tiles, attr=f"Tiles: {esc(host)}", name="Tiles", control=False)
+    return folium.TileLayer(tiles, attr=f"Tiles: {esc(host)}", name=esc(host))
 
 
 def build_map(
@@ -1136,6 +937,7 @@ def build_map(
     view: tuple[float, float, float] | None = None,
     focus: str | None = None,
     recent: int = RECENT_LIMIT,
+    fit: bool = False,
 ) -> folium.Map:
     """A folium map of incidents and prisons whose assets load only from the app.
 
@@ -1147,7 +949,9 @@ def build_map(
     streamlit-folium then render, hash and send stays a few kilobytes.
     `view` (lat, lon, zoom) opens the map there instead of on France; `focus` is an
     incident id whose popup opens once the incidents are loaded; `recent` rows of
-    the newest incidents are listed beside the map (0: no list).
+    the newest incidents are listed beside the map (0: no list). With `fit` (a
+    filtered selection) the map fits the selected incidents once they are loaded,
+    unless the view the reader left in the page's URL already shows them all.
     """
     md = data if isinstance(data, MapData) else map_data(data, prisons)
     tiles = config.tiles() if tiles is None else tiles
@@ -1165,20 +969,26 @@ def build_map(
     # Font Awesome or awesome-markers from CDNs: nothing here uses them).
     m.default_js = [assets.resource(assets.LEAFLET_JS, base)]
     m.default_css = [assets.resource(assets.LEAFLET_CSS, base)]
+    t = Texts(md.lang)
     if layer is not None:
         layer.add_to(m)
-    _Css(MAP_CSS, None if layer is not None else NO_TILES_BACKGROUND).add_to(m)
-    t = Texts(md.lang)
+    plain = PlainBasemap(base, t("layer_plain"), show=layer is None).add_to(m)
+    if layer is not None:
+        TileFallback(layer, plain, t("tiles_failed")).add_to(m)
+    DepartmentLayer(base, md.department_counts, t("layer_departments"), md.lang).add_to(m)
     PrisonLayer(md.prisons_json, name=t("layer_prisons"), show=show_prisons,
                 lang=md.lang).add_to(m)
     IncidentLayer(md.incidents_json, base, name=t("layer_incidents"), payload_url=data_url,
                   clustered=md.n_pinned <= FAST_CLUSTER_LIMIT, lang=md.lang).add_to(m)
     Legend(md.legend).add_to(m)
+    OverseasControl(md.territory_counts, md.lang).add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
-    MapUi(base, {"view": list(view) if view else None, "focus": focus,
+    MapUi(base, {"view": list(view) if view else None, "focus": focus, "fit": fit,
+                 "areas": [{"key": p["key"], "bounds": p["bounds"]}
+                           for p in territory_options({}, "")],
                  "recent": recent, "recentTitle": t("recent_title"),
                  "recentNone": t("recent_none")}).add_to(m)
-    if not view:
+    if not view and not fit:  # with `fit`, the script fits the selection instead
         m.fit_bounds([list(FRANCE_BOUNDS[0]), list(FRANCE_BOUNDS[1])])
     return m
 

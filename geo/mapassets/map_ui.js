@@ -92,11 +92,63 @@
     }
   }
 
+  /** The page's URL with one filter set to `value` (the others kept; the view and
+   * the incident link dropped, so the map fits the new selection). */
+  function filterHref(key, value) {
+    var loc = pageLocation();
+    var params = loc ? new URLSearchParams(loc.search) : new URLSearchParams();
+    ["view", "incident", key].forEach(function (k) { params.delete(k); });
+    params.append(key, value);
+    return (loc ? loc.origin + loc.pathname : "") + "?" + params.toString();
+  }
+
+  /** The view ("lat,lon,zoom") the reader left in the page's URL, or null. */
+  function urlView() {
+    var loc = pageLocation(), v = loc && new URLSearchParams(loc.search).get("view");
+    var parts = v ? v.split(",").map(Number) : [];
+    return parts.length === 3 && parts.every(isFinite) ? parts : null;
+  }
+
+  // After a filter change the map shows the selection: the incidents of the area
+  // (mainland or one overseas territory) holding most of them. A view the reader
+  // left that already shows them all is kept.
+  function fitSelection(map, st) {
+    var o = st.options, R = st.payload.rows, areas = o.areas || [], groups = {}, best = null;
+    var C = columns(st.payload);
+    if (!o.fit || !R.length) { return; }
+    for (var i = 0; i < R.length; i++) {
+      var lat = R[i][C.lat], lon = R[i][C.lon], key = "other";
+      for (var a = 0; a < areas.length; a++) {
+        var b = areas[a].bounds;
+        if (lat >= b[0] && lat <= b[2] && lon >= b[1] && lon <= b[3]) { key = areas[a].key; break; }
+      }
+      var g = groups[key] || (groups[key] = {n: 0, box: L.latLngBounds([lat, lon], [lat, lon])});
+      g.n++;
+      g.box.extend([lat, lon]);
+      if (!best || g.n > best.n) { best = g; }
+    }
+    var v = urlView();
+    if (v) {
+      map.setView([v[0], v[1]], v[2], {animate: false});
+      if (map.getBounds().contains(best.box)) { return; }
+    }
+    map.fitBounds(best.box, {padding: [40, 40], maxZoom: 11, animate: false});
+    map.getContainer().setAttribute("data-fitted", String(best.n));
+  }
+
+  /** {name: index} of the payload's row fields (geo.mapview.ROW_COLUMNS). */
+  function columns(P) {
+    var C = {};
+    P.columns.forEach(function (name, i) { C[name] = i; });
+    return C;
+  }
+
   function state(map) { return map._geoUi || (map._geoUi = {}); }
 
   // The list of the newest incidents beside the map; each line opens its popup.
   function recentList(map, st) {
     var P = st.payload, R = P.rows, S = P.strings, T = P.types, o = st.options;
+    var C = columns(P);
     var n = Math.min(o.recent || 0, R.length);
     if (!o.recent) { return; }
     var box = L.control({position: "topright"});
@@ -109,9 +161,9 @@
       for (var i = 0; i < n; i++) {
         var r = R[i];
         html.push('<li data-row="' + i + '" tabindex="0"><span class="geo-dot" style="--c:'
-          + T[r[2]][2] + '"></span><span class="geo-when">' + S[r[5]] + "</span> "
-          + '<b>' + T[r[2]][1] + "</b><br>" + S[r[7]]
-          + (r[12] >= 0 ? '<br><span class="geo-src">' + S[r[12]] + "</span>" : "")
+          + T[r[C.type]][2] + '"></span><span class="geo-when">' + S[r[C.date]] + "</span> "
+          + '<b>' + T[r[C.type]][1] + "</b><br>" + S[r[C.place]]
+          + (r[C.source] >= 0 ? '<br><span class="geo-src">' + S[r[C.source]] + "</span>" : "")
           + "</li>");
       }
       html.push("</ol>");
@@ -154,12 +206,13 @@
     var st = state(map);
     if (!st.options || !st.payload || st.started) { return; }
     st.started = true;
+    fitSelection(map, st);
     recentList(map, st);
     var focus = st.options.focus;
     if (focus) {
-      var R = st.payload.rows, S = st.payload.strings;
+      var R = st.payload.rows, S = st.payload.strings, C = columns(st.payload);
       for (var i = 0; i < R.length; i++) {
-        if (unescapeHtml(S[R[i][11]]) === focus) { st.open(i); break; }
+        if (unescapeHtml(S[R[i][C.id]]) === focus) { st.open(i); break; }
       }
     }
   }
@@ -200,5 +253,5 @@
 
   window.GeoMapUi = {init: init, ready: ready, popupOptions: popupOptions,
                      popupActions: popupActions, prisonActions: prisonActions,
-                     pageHref: pageHref, narrow: narrow};
+                     pageHref: pageHref, columns: columns, filterHref: filterHref, go: go, narrow: narrow};
 })();

@@ -1,0 +1,71 @@
+"""The map's own scripts (geo/mapassets/*.js) run under node, outside a browser: the
+parts that are plain functions (URLs, column names, the department scale). Every
+behaviour on the page also has a browser test in tests/e2e/. Skipped without node."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from geo import mapview
+
+ASSETS = Path(mapview.__file__).resolve().parent / "mapassets"
+
+#: Loads the three scripts with a page URL and a Leaflet stand-in, then runs
+#: the expression given and prints its value as JSON.
+HARNESS = r"""
+const vm = require("vm"), fs = require("fs");
+const [dir, search, expr] = process.argv.slice(1);
+const window = {top: {location: {origin: "http://app", pathname: "/", search: search}}};
+window.L = {Map: {}};
+const ctx = vm.createContext({window: window, L: window.L, URLSearchParams: URLSearchParams});
+for (const f of ["map_ui.js", "areas.js", "incidents.js"]) {
+  vm.runInContext(fs.readFileSync(dir + "/" + f, "utf8"), ctx, {filename: f});
+}
+ctx.GeoMapUi = window.GeoMapUi; ctx.GeoAreas = window.GeoAreas;
+ctx.GeoIncidents = window.GeoIncidents;
+console.log(JSON.stringify(vm.runInContext(expr, ctx)));
+"""
+
+
+def run(expr: str, search: str = "") -> Any:
+    node = shutil.which("node")
+    if not node:
+        pytest.skip("no node on this machine")
+    out = subprocess.run([node, "-e", HARNESS, str(ASSETS), search, expr],
+                         capture_output=True, text=True, timeout=30, check=True)
+    return json.loads(out.stdout)
+
+
+def test_a_department_link_keeps_the_other_filters_and_drops_the_view() -> None:
+    href = run('GeoMapUi.filterHref("department", "Isère")',
+               "?type=arson&department=Var&view=45,5,8&incident=t001&lang=fr")
+    parts = urlsplit(href)
+    assert (parts.scheme, parts.netloc, parts.path) == ("http", "app", "/")
+    assert parse_qs(parts.query) == {"type": ["arson"], "department": ["Isère"],
+                                     "lang": ["fr"]}
+
+
+def test_rows_are_read_by_the_payload_s_own_column_names() -> None:
+    columns = run(f"GeoMapUi.columns({json.dumps({'columns': list(mapview.ROW_COLUMNS)})})")
+    assert columns == {name: i for i, name in enumerate(mapview.ROW_COLUMNS)}
+    payload = mapview.incidents_payload(mapview.as_frame([]))
+    assert payload["columns"] == list(mapview.ROW_COLUMNS)
+
+
+def test_the_department_scale_darkens_with_the_count_and_leaves_zero_blank() -> None:
+    shades = run("[0, 1, 2, 3, 4, 5].map(function (n) { return GeoAreas.colour(n, 5); })")
+    assert shades[0] is None
+    assert len(set(shades[1:])) == 5, "five steps up to the largest count"
+    assert run("GeoAreas.colour(1, 1000)") == shades[1], "a single incident still shows"
+
+
+def test_every_script_loads_and_defines_its_entry_points() -> None:
+    assert run("[typeof GeoIncidents.layer, typeof GeoAreas.departments,"
+               " typeof GeoMapUi.init]") == ["function"] * 3
