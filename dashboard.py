@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ from geo.prisons import load_prisons
 from geo.review import actions
 from geo.review import page as review_page
 from geo.store import Facets, Filters, Progress, Store
+from geo.store.filters import canonical, from_state
 from geo.timeline import monthly
 
 TABLE_COLUMNS = list(export.COLUMN_NAMES)
@@ -102,10 +102,6 @@ def get_prisons() -> list[Any]:
     return load_prisons()
 
 
-def state_filters(state: str) -> Filters:
-    return Filters.from_query_params(json.loads(state))
-
-
 @dataclass(frozen=True)
 class View:
     """One filter state's incidents and what the page derives from them. Shared
@@ -117,7 +113,7 @@ class View:
 
 @st.cache_resource(show_spinner="Querying incidents…", max_entries=6)
 def get_view(db: str, stamp: str, state: str) -> View:
-    frame = get_store(db).query_frame(state_filters(state))
+    frame = get_store(db).query_frame(from_state(state))
     off_map = frame.loc[~mapview.pinnable_mask(frame), OFF_MAP_COLUMNS]  # only what is shown
     return View(frame, off_map)
 
@@ -175,7 +171,7 @@ def readable(rows: pd.DataFrame, t: Texts, columns: list[str]) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def get_export(db: str, stamp: str, state: str, fmt: str) -> bytes:
     """The filtered incidents as CSV or GeoJSON, from the store's ready-made lines."""
-    return get_store(db).export(state_filters(state), fmt)[0].encode("utf-8")
+    return get_store(db).export(from_state(state), fmt)[0].encode("utf-8")
 
 
 def download_data(db: str, stamp: str, state: str, fmt: str,
@@ -184,7 +180,7 @@ def download_data(db: str, stamp: str, state: str, fmt: str,
     calls when the button is clicked (on its own thread: no st.* caching there)."""
     if rows <= EAGER_DOWNLOAD_ROWS:
         return get_export(db, stamp, state, fmt)
-    store, filters = get_store(db), state_filters(state)
+    store, filters = get_store(db), from_state(state)
     return lambda: store.export(filters, fmt)[0].encode("utf-8")
 
 
@@ -204,18 +200,12 @@ def url_params() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params}
 
 
-def canonical(params: dict[str, Any]) -> str:
-    """The filter state as a stable string: the cache key and what the URL holds."""
-    norm = {k: sorted(v) if isinstance(v, list) else v for k, v in params.items()}
-    return json.dumps(norm, sort_keys=True, ensure_ascii=False)
-
-
 def init_widgets_from_url(facets: Facets) -> None:
     """On a session's first run, set the widgets from the URL (a shared view)."""
     if st.session_state.get("_from_url"):
         return
     params = url_params()
-    st.session_state["_view0"] = parse_view((params.get(P_VIEW) or [None])[-1])
+    st.session_state["_view0"] = mapview.parse_view((params.get(P_VIEW) or [None])[-1])
     st.session_state["_focus0"] = (params.get(P_INCIDENT) or [None])[-1]
     lo, hi = facets.date_min, facets.date_max
     # Clamped to what the date picker accepts: a crafted URL must not crash the page.
@@ -230,17 +220,6 @@ def init_widgets_from_url(facets: Facets) -> None:
     st.session_state[K_PRISONS] = list(f.prisons)
     st.session_state[K_TEXT] = f.text or ""
     st.session_state["_from_url"] = True
-
-
-def parse_view(text: str | None) -> tuple[float, float, float] | None:
-    """"lat,lon,zoom" from the URL, or None when it is not one (users edit URLs)."""
-    try:
-        lat, lon, zoom = (float(x) for x in str(text).split(","))
-    except (TypeError, ValueError):
-        return None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 3 <= zoom <= 18):
-        return None
-    return lat, lon, zoom
 
 
 def page_lang() -> str:
@@ -471,18 +450,6 @@ def limit_note(rows: int, t: Texts) -> str:
     return t("limit_note", limit=t.number(TABLE_LIMIT), rows=t.number(rows))
 
 
-def file_stem(filters: Filters) -> str:
-    """A download's name from what it holds: incidents_gunfire_2025-04-01_2025-04-30."""
-    parts = ["incidents", *sorted(filters.types)]
-    for values in (filters.departments, filters.prisons, filters.sources):
-        parts += [upload.safe_stem(v).lower() for v in sorted(values)[:3]]
-    if filters.date_from or filters.date_to:
-        parts += [str(filters.date_from or "start"), str(filters.date_to or "end")]
-    if filters.text:
-        parts.append(upload.safe_stem(filters.text).lower()[:30])
-    return "_".join(p for p in parts if p)[:120]
-
-
 # --- who is using the page ------------------------------------------------------------
 
 
@@ -653,7 +620,7 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
         ),
         key="incident_map", height=560, use_container_width=True, returned_objects=[],
     )
-    stem = file_stem(filters)
+    stem = export.file_stem(filters)
     d1, d2, _ = st.columns([1, 1, 1.6])
     d1.download_button(
         t("download_csv"), download_data(str(db), stamp, state, "csv", len(frame)),

@@ -23,6 +23,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -317,3 +318,22 @@ def to_geojson(incidents: Iterable[Incident]) -> dict[str, Any]:
     """GeoJSON FeatureCollection of incidents, one Feature each (see `feature`)."""
     return {"type": "FeatureCollection",
             "features": [feature(incident_row(inc)) for inc in incidents]}
+
+
+def safe_stem(name: str) -> str:
+    """A file name's stem reduced to characters safe in any file system and URL."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).stem).strip("._") or "article"
+    return stem[:60]
+
+
+def file_stem(filters: Any) -> str:
+    """A download's name from what it holds (a `geo.store.Filters`):
+    incidents_gunfire_2025-04-01_2025-04-30."""
+    parts = ["incidents", *sorted(filters.types)]
+    for values in (filters.departments, filters.prisons, filters.sources):
+        parts += [safe_stem(v).lower() for v in sorted(values)[:3]]
+    if filters.date_from or filters.date_to:
+        parts += [str(filters.date_from or "start"), str(filters.date_to or "end")]
+    if filters.text:
+        parts.append(safe_stem(filters.text).lower()[:30])
+    return "_".join(p for p in parts if p)[:120]

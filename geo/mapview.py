@@ -49,6 +49,18 @@ from geo.display import plain, plain_series
 from geo.i18n import Texts, en
 from geo.model import PINNABLE_PRECISIONS, TYPE_RECORDS, TYPE_SEVERITY, Incident
 
+
+def parse_view(text: str | None) -> tuple[float, float, float] | None:
+    """"lat,lon,zoom" from a shared URL, or None when it is not one (users edit URLs)."""
+    try:
+        lat, lon, zoom = (float(x) for x in str(text).split(","))
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 3 <= zoom <= 18):
+        return None
+    return lat, lon, zoom
+
+
 # --- Styles -----------------------------------------------------------------
 
 #: Metropolitan France and Corsica: what the map shows on open.

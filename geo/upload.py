@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 from geo import auth, mapview
 from geo.articles import SIDECAR_SUFFIX, UPLOAD_EXTENSIONS, max_article_bytes
 from geo.errors import GeoError
+from geo.export import safe_stem
 from geo.i18n import Texts
 from geo.store import Filters, Progress, Store
 
@@ -49,11 +49,6 @@ def field_problem(url: str, published: str, t: Texts) -> str | None:
         except ValueError:
             return t("upload_bad_date", value=published)
     return None
-
-
-def safe_stem(name: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).stem).strip("._") or "article"
-    return stem[:60]
 
 
 @dataclass

@@ -4,6 +4,7 @@ input. A value, not a query: each backend turns it into its own WHERE clause."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -115,6 +116,18 @@ MAX_SEARCH_CHARS = 1000
 MAX_FILTER_VALUES = 500
 #: Dates a URL may ask for (the dashboard's date picker refuses earlier ones).
 MIN_DATE = dt.date(1970, 1, 1)
+
+
+def canonical(params: Mapping[str, Any]) -> str:
+    """A filter state (URL parameters) as a stable string: list order and key order do
+    not matter. The page's cache key, and how it tells whether the URL changed."""
+    norm = {k: sorted(v) if isinstance(v, list) else v for k, v in params.items()}
+    return json.dumps(norm, sort_keys=True, ensure_ascii=False)
+
+
+def from_state(state: str) -> Filters:
+    """The Filters of a `canonical` string (cached functions take strings)."""
+    return Filters.from_query_params(json.loads(state))
 
 
 def search_words(text: str | None) -> list[str]:
