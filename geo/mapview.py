@@ -528,7 +528,9 @@ def incidents_payload(
             approx.astype(np.int64).tolist(), radius.tolist(), dates.tolist(),
             types.tolist(), places.tolist(), prisons.tolist(),
             _counts(pinned["killed"]).tolist(), _counts(pinned["injured"]).tolist(),
-            ids.tolist(), first_source.tolist(), prison_ids.tolist(), strict=True,
+            ids.tolist(), first_source.tolist(), prison_ids.tolist(),
+            (pinned["status"] == "verified").fillna(False).astype(np.int64).tolist(),
+            strict=True,
         )))
     if with_details:
         fields = ("n_sources", "sources", "source_titles", "source_urls", "evidence")
@@ -552,20 +554,20 @@ def incidents_payload(
 
 #: The fields of a payload row, in order: the script reads them by name (`r[C.date]`).
 ROW_COLUMNS = ("lat", "lon", "type", "approx", "radius", "date", "types", "place", "prison",
-               "killed", "injured", "id", "source", "prison_id")
+               "killed", "injured", "id", "source", "prison_id", "verified")
 
 
 #: The words the map's script shows, from the catalogue (`labels` in the payload).
 MAP_LABELS = ("map.date", "map.place", "map.prison", "map.killed", "map.injured",
               "map.unknown", "map.here", "map.more_here", "map.load_error",
-              "map.show_prison", "map.link")
+              "map.show_prison", "map.link", "map.verified")
 
 
 _PLACE_COLUMNS = ("place", "commune", "department", "region", "geo_precision", "radius_km")
 _PAYLOAD_COLUMNS = (
     "incident_id", "event_date", "date_precision", "first_reported", "primary_type", "types",
     *_PLACE_COLUMNS, "lat", "lon", "prison_id", "killed", "injured", "n_sources", "sources",
-    "source_titles", "source_urls", "evidence",
+    "source_titles", "source_urls", "evidence", "status",
 )
 
 

@@ -234,6 +234,7 @@ TEXTS: dict[str, str] = {
     "map.prison_incidents": "incidents in this view",
     "map.show_prison": "Show this prison’s incidents",
     "map.link": "Link to this incident",
+    "map.verified": "Verified",
     "map.details_note": "Sources and evidence are in the table below (more than {limit} "
                         "incidents on the map).",
     "prison_default": "prison",

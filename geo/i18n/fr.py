@@ -239,6 +239,7 @@ TEXTS: dict[str, str] = {
     "map.prison_incidents": "incidents dans cette vue",
     "map.show_prison": "Voir les incidents de cet établissement",
     "map.link": "Lien vers cet incident",
+    "map.verified": "Vérifié",
     "map.details_note": "Les sources et citations sont dans le tableau ci-dessous (plus de "
                         "{limit} incidents sur la carte).",
     "prison_default": "établissement",

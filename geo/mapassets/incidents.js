@@ -13,11 +13,12 @@
       var T = P.types, S = P.strings, R = P.rows, D = P.details, W = P.labels;
       var C = window.GeoMapUi.columns(P);  // row fields by name: r[C.date]
       var icons = {};
-      function icon(t, approx) {
-          var k = t + "_" + approx;
+      function icon(t, approx, verified) {
+          var k = t + "_" + approx + "_" + verified;
           if (!icons[k]) {
               icons[k] = L.divIcon({
-                  className: "inc-icon inc-" + T[t][0] + (approx ? " inc-approx" : ""),
+                  className: "inc-icon inc-" + T[t][0] + (approx ? " inc-approx" : "")
+                      + (verified ? " inc-verified" : ""),
                   html: '<span class="inc-pin" style="--c:' + T[t][2] + '">'
                       + o.glyphs[t] + "</span>",
                   iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -10],
@@ -32,7 +33,9 @@
           return '<div class="inc-popup"><div class="inc-head">'
               + '<span class="inc-pin" style="--c:' + T[r[C.type]][2]
               + ';width:14px;height:14px;border-width:1px"></span> <b>'
-              + S[r[C.types]] + "</b></div>"
+              + S[r[C.types]] + "</b>"
+              + (r[C.verified] ? ' <span class="inc-check">&#10003; ' + W.verified + "</span>" : "")
+              + "</div>"
               + "<div><b>" + W.date + ":</b> " + S[r[C.date]] + "</div>"
               + "<div><b>" + W.place + ":</b> " + S[r[C.place]] + "</div>"
               + (r[C.prison] >= 0 ? "<div><b>" + W.prison + ":</b> " + S[r[C.prison]] + "</div>" : "")
@@ -99,7 +102,7 @@
           for (var i = 0; i < R.length; i++) {
               var r = R[i];
               markers[i] = mark([r[C.lat], r[C.lon]], {
-                  icon: icon(r[C.type], r[C.approx]), riseOnHover: true, severity: r[C.type], row: i});
+                  icon: icon(r[C.type], r[C.approx], r[C.verified]), riseOnHover: true, severity: r[C.type], row: i});
               if (r[C.approx] && r[C.radius] > 0) { circles.addLayer(circle(i)); }
           }
           lazy(cluster);
@@ -174,7 +177,7 @@
                   if (c.n === 1) {
                       var r = R[c.first];
                       layer.addLayer(mark([r[C.lat], r[C.lon]], {
-                          icon: icon(r[C.type], r[C.approx]), riseOnHover: true, row: c.first}));
+                          icon: icon(r[C.type], r[C.approx], r[C.verified]), riseOnHover: true, row: c.first}));
                       return;
                   }
                   var m = mark(at(c.sx / c.n, c.sy / c.n), {

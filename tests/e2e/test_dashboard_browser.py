@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -62,9 +63,25 @@ def map_incidents(p: Page, expected: int | None = None) -> int:
         frame.locator(f'.leaflet-container[data-incidents="{expected}"]').wait_for(
             timeout=TIMEOUT_MS)
     frame.locator(".inc-icon, .inc-cluster").first.wait_for(timeout=TIMEOUT_MS)
-    singles = frame.locator(".inc-icon").count()
-    clusters = sum(int(t) for t in frame.locator(".inc-cluster span").all_inner_texts())
-    return singles + clusters
+
+    def count() -> int:
+        singles = frame.locator(".inc-icon").count()
+        return singles + sum(int(t) for t in
+                             frame.locator(".inc-cluster span").all_inner_texts())
+
+    # After a filter change the map fits the selection; while markercluster animates
+    # the new zoom, old cluster icons and the markers leaving them are both drawn.
+    # Count once the map is still: no animation, and the same count twice running.
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    last = -1
+    while time.monotonic() < deadline:
+        frame.locator(".leaflet-cluster-anim").wait_for(state="detached", timeout=TIMEOUT_MS)
+        now = count()
+        if now == last:
+            return now
+        last = now
+        p.page.wait_for_timeout(300)
+    return last
 
 
 def foreign_requests(p: Page, server: Server) -> list[str]:

@@ -232,3 +232,38 @@ def test_an_editor_reviews_and_the_decisions_last(
         open_map(page, server)  # a visitor again, after the restart
         wait_metric(page, 3)
         assert toulon not in {r["incident_id"] for r in download_csv(page, tmp_path)}
+
+
+def test_a_verified_incident_carries_its_mark_on_the_map(page: Page, tmp_path: Path) -> None:
+    """Verified with `geo review verify` (CLI parity); a visitor sees the check on its
+    marker and "Verified" in its popup, and the CSV's status column says so."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for f in ARTICLES.glob("fr_toulon_tirs.*"):
+        shutil.copy(f, folder)
+    db = tmp_path / "incidents.sqlite"
+    ingest_into(db, folder)
+    env = {"GEO_USERS": str(tmp_path / "users.json"),
+           "GEO_CORRECTIONS": str(tmp_path / "corrections.json")}
+    toulon = ids(db, "Toulon")
+    run = subprocess.run(
+        [sys.executable, "-m", "geo", "review", "verify", toulon, "--by", "ana"],
+        cwd=ROOT, env={**os.environ, **env, "GEO_DB": str(db), "GEO_OFFLINE": "1",
+                       "GEO_CACHE": str(tmp_path / "cache.sqlite")},
+        capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    with run_dashboard(db, tmp_path, env=env) as server:
+        open_map(page, server)
+        frame = map_frame(page)
+        marks = frame.locator(".inc-icon.inc-verified")
+        marks.first.wait_for(timeout=TIMEOUT_MS)
+        assert marks.count() == 1
+        marks.first.click()
+        popup = frame.locator(".leaflet-popup-content")
+        popup.wait_for(timeout=TIMEOUT_MS)
+        assert "✓ Verified" in popup.inner_text()
+        page.page.wait_for_timeout(400)  # the popup fades in
+        (ROOT / "artifacts").mkdir(exist_ok=True)
+        page.page.screenshot(path=str(ROOT / "artifacts" / "verified-mark.png"))
+        rows = {r["incident_id"]: r for r in download_csv(page, tmp_path)}
+        assert rows[toulon]["status"] == "verified"
