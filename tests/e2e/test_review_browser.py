@@ -93,6 +93,11 @@ def pick(p: Page, label: str, text: str) -> None:
     for attempt in range(3):
         idle(p)
         box = p.page.get_by_test_id("stSelectbox").filter(has_text=label)
+        for _ in range(50):  # the previous incident's form may linger for a moment
+            if box.count() == 1:
+                break
+            p.page.wait_for_timeout(200)
+            idle(p)
         box.locator("input").click()
         box.locator("input").fill(text)
         option = p.page.get_by_role("option", name=re.compile(re.escape(text))).first
