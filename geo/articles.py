@@ -19,6 +19,7 @@ from pathlib import Path
 
 import ftfy
 from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
+from ftfy.badness import is_bad
 from markdown_it import MarkdownIt
 
 from geo import config
@@ -200,8 +201,26 @@ def decode_bytes(raw: bytes, path: Path) -> str:
             text = _decode_mixed(raw)
     if _control_ratio(text) > 0.05:
         raise ArticleError(path, "binary file (control characters), not text")
-    # ftfy repairs UTF-8 read as Windows-1252 ("â€™" -> "’"), also in mixed files.
-    return ftfy.fix_text(text, config=_FTFY)
+    # ftfy repairs UTF-8 read as Windows-1252 ("â€™" -> "’"), also in mixed files. It
+    # costs more than the extraction itself, so text that none of its fixes can change
+    # (no mojibake by ftfy's own test, no entity, control, ligature or wide form) is
+    # only normalised; tests/test_articles.py checks both paths agree.
+    if _MAYBE_FIXABLE.search(text) or is_bad(text):
+        return ftfy.fix_text(text, config=_FTFY)
+    return unicodedata.normalize("NFC", text)
+
+
+#: What one of ftfy's fixes (other than its mojibake repair) may act on: HTML entities,
+#: carriage returns, terminal escapes, C0/C1 controls, odd line breaks, Latin ligatures,
+#: full-width forms, surrogates, the replacement character, invisible format characters;
+#: and a Latin-1 letter followed by a Windows-1252 byte's character (a mojibake pair).
+_MAYBE_FIXABLE = re.compile(
+    "[\u00c0-\u00ff][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+    "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039"
+    "\u203a\u20ac\u2122]"
+    "|[&\r\x1b\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufb00-\ufb06\uff01-\uff5e"
+    "\u3000\ud800-\udfff\ufffd\ufeff\ufff9-\ufffb\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\U000e0000-\U000e007f]")
 
 
 def _decode_mixed(raw: bytes) -> str:
