@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from e2e.conftest import Page, Server
 from e2e.sample_store import PINNED, TYPE_COUNTS, XSS
@@ -107,8 +108,19 @@ def open_section(p: Page, label: str) -> Any:
 
 
 def download_csv(p: Page, tmp_path: Path) -> list[dict[str, str]]:
-    with p.page.expect_download(timeout=TIMEOUT_MS) as info:
-        p.page.get_by_role("button", name="Download CSV").click()
+    """The CSV the page's button downloads. Clicked once the script is idle, and again if
+    nothing came: a button clicked while a rerun replaces it points at the old file,
+    which the server has dropped (seen once in a full run)."""
+    idle = p.page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    for attempt in range(3):
+        idle.wait_for(timeout=TIMEOUT_MS)
+        try:
+            with p.page.expect_download(timeout=20_000) as info:
+                p.page.get_by_role("button", name="Download CSV").click()
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     target = tmp_path / "download.csv"
     info.value.save_as(target)
     data = target.read_bytes()
