@@ -9,12 +9,11 @@ capabilities (the folder's mode holds for it as for anyone else).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fakes.readonly import read_only_media, unprivileged
 
 from e2e.conftest import Page, Server, chromium_path, ingest_into, run_dashboard
 from e2e.sample_store import make_store
@@ -35,16 +34,6 @@ META = {"title": "Tirs \u2066à\u2069 Fresnes\u200f", "source": "Le \u202eBlog\u
         "url": "https://user:secret@example.org/article", "published": "2025-04-15"}
 
 
-def unprivileged() -> tuple[str, ...]:
-    """The command prefix under which a folder's mode holds (none needed but as root)."""
-    if os.geteuid() != 0:
-        return ()
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv: a read-only folder cannot hold")
-    return (setpriv, "--bounding-set=-all", "--inh-caps=-all")
-
-
 @pytest.fixture(scope="module")
 def ro_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The dashboard over a store in a folder of mode 0555, the file 0444, no -wal/-shm."""
@@ -59,17 +48,8 @@ def ro_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     media.mkdir()
     db = media / "incidents.sqlite"
     ingest_into(db, articles)
-    for extra in media.iterdir():
-        if extra != db:
-            extra.unlink()
-    db.chmod(0o444)
-    media.chmod(0o555)
-    try:
-        with run_dashboard(db, tmp, prefix=prefix) as running:
-            yield running
-    finally:
-        media.chmod(0o755)
-        db.chmod(0o644)
+    with read_only_media(db), run_dashboard(db, tmp, prefix=prefix) as running:
+        yield running
     assert sorted(p.name for p in media.iterdir()) == ["incidents.sqlite"]  # nothing written
 
 

@@ -5,23 +5,13 @@ changed, naming it. As root, chmod does not stop writes: the commands then run u
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakes.readonly import read_only_media, unprivileged
 
 from tests.reliability.conftest import SEEDS, run_geo
-
-
-def unprivileged() -> list[str]:
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv: a read-only folder cannot hold")
-    return [setpriv, "--bounding-set=-all", "--inh-caps=-all"]
 
 
 @pytest.fixture
@@ -33,16 +23,8 @@ def read_only_store(geo_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[P
     env = {**geo_env, "GEO_DB": str(db)}
     assert run_geo(env, "ingest", SEEDS).returncode == 0
     expected = run_geo(env, "export").stdout
-    for extra in media.iterdir():
-        if extra != db:
-            extra.unlink()
-    db.chmod(0o444)
-    media.chmod(0o555)
-    try:
+    with read_only_media(db):
         yield db, expected
-    finally:
-        media.chmod(0o755)
-        db.chmod(0o644)
 
 
 def run_as_user(env: dict[str, str], *args: str | Path) -> tuple[int, str, str]:
