@@ -605,19 +605,19 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
 
     # The incident of a shared link opens while the page shows the state it came with.
     focus = st.session_state.get("_focus0") if not filters.to_query_params() else None
-    # The view of a shared link while its filters stand; after a change, the selection.
-    first = st.session_state.setdefault("_state0", state) == state
-    view0 = st.session_state.get("_view0") if first else None
     try:
         data_url = assets.publish(map_data.incidents_json, map_data.incidents_name, base=base)
     except GeoError as exc:  # the map's folder became unwritable (StaticNotWritable)
         st.error(md(exc))
         st.stop()
+    # The map itself is the same for every filter state (streamlit-folium keys its
+    # frame by the map's script): a filter change sends only the new Selection, which
+    # the layers apply in place, instead of reloading the frame.
     st_folium(
-        mapview.build_map(
-            map_data, tiles=config.tiles(), asset_base=base, data_url=data_url,
-            view=view0, focus=focus, fit=bool(filters.to_query_params()) and not view0,
-        ),
+        mapview.base_map(map_data, tiles=config.tiles(), asset_base=base,
+                         view=st.session_state.get("_view0")),
+        feature_group_to_add=mapview.Selection(
+            map_data, data_url=data_url, focus=focus, fit=bool(filters.to_query_params())),
         key="incident_map", height=560, use_container_width=True, returned_objects=[],
     )
     stem = export.file_stem(filters)

@@ -91,6 +91,7 @@ MAP_CSS = ("geo_map_css", OWN_BUNDLE, "map.css")
 INCIDENTS_JS = ("geo_incidents_js", OWN_BUNDLE, "incidents.js")
 AREAS_JS = ("geo_areas_js", OWN_BUNDLE, "areas.js")
 AREAS_CSS = ("geo_areas_css", OWN_BUNDLE, "areas.css")
+PRISONS_JS = ("geo_prisons_js", OWN_BUNDLE, "prisons.js")
 #: The boundaries the map draws (country outline, departments), served beside them.
 BOUNDARY_FILES = (COUNTRY_GEOJSON, DEPARTMENTS_GEOJSON)
 

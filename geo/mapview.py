@@ -571,10 +571,9 @@ _PAYLOAD_COLUMNS = (
 )
 
 
-def prisons_payload(prisons: Iterable[Any], counts: Mapping[str, int],
-                    lang: str = "en") -> list[list[Any]]:
-    """[lat, lon, colour, hit count, name, type label, commune, id] per located prison,
-    escaped."""
+def prisons_payload(prisons: Iterable[Any], lang: str = "en") -> list[list[Any]]:
+    """[lat, lon, colour, name, type label, commune, id] per located prison, escaped:
+    the same for every selection (the map's script holds it once)."""
     out = []
     for prison in prisons:
         p = _prison_fields(prison)
@@ -584,7 +583,6 @@ def prisons_payload(prisons: Iterable[Any], counts: Mapping[str, int],
         commune = ", ".join(str(x) for x in (p["commune"], p["department"]) if _clean(x))
         out.append([
             round(lat, 5), round(lon, 5), prison_color(p["type"]),
-            int(counts.get(str(p["id"]), 0)),
             esc(p["name"] or p["short_name"] or p["id"]),
             esc(p["type_label"] or p["type"] or Texts(lang)("prison_default")),
             esc(commune),
@@ -593,17 +591,24 @@ def prisons_payload(prisons: Iterable[Any], counts: Mapping[str, int],
     return out
 
 
+def prison_hits(prisons: Iterable[Any], counts: Mapping[str, int]) -> dict[str, int]:
+    """{row of `prisons_payload`: incidents of the selection} for the prisons hit."""
+    located = [p for p in map(_prison_fields, prisons)
+               if _float(p["lat"]) is not None and _float(p["lon"]) is not None]
+    return {str(i): int(counts[str(p["id"])]) for i, p in enumerate(located)
+            if counts.get(str(p["id"]))}
+
+
 def legend_html(frame: pd.DataFrame, prisons: Sequence[Any], lang: str = "en") -> str:
-    """The legend: incident types shown (with counts by main type, as the icons are
-    coloured), location precision, prison types. It folds (a `<details>`): on a
-    phone it would cover the map. With nothing shown it says so, instead of
-    listing every type."""
+    """The legend's rows for a selection: incident types shown (with counts by main
+    type, as the icons are coloured), location precision, prison types. With nothing
+    shown it says so, instead of listing every type. The folding panel around them
+    (`Legend`) belongs to the map and stays open or folded across selections."""
     t_ = Texts(lang)
     pinned = frame[pinnable_mask(frame)] if not frame.empty else frame
     counts = (Counter(pinned["primary_type"].astype(str).value_counts().to_dict())
               if not pinned.empty else Counter())
-    parts = [f'<details class="map-legend" open><summary>{esc(t_("legend"))}</summary>'
-             f'<div class="lg-title">{esc(t_("legend_types"))}</div>']
+    parts = [f'<div class="lg-title">{esc(t_("legend_types"))}</div>']
     shown = [t for t in TYPE_ORDER if counts.get(t)]
     if not shown:
         parts.append(f'<div class="lg-row lg-none">{esc(t_("legend_none"))}</div>')
@@ -639,7 +644,6 @@ def legend_html(frame: pd.DataFrame, prisons: Sequence[Any], lang: str = "en") -
             f'<div class="lg-row prison-hit"><span class="prison-pin" style="--c:'
             f'{PRISON_DEFAULT_COLOR}"></span> {esc(t_("legend_prison_hit"))}</div>'
         )
-    parts.append("</details>")
     return "".join(parts)
 
 
@@ -648,6 +652,7 @@ class MapData:
     """Everything costly about a map, as strings: cache it per filter state."""
 
     incidents_json: str
+    #: The located prisons (`prisons_payload`): the same for every selection.
     prisons_json: str
     legend: str
     n_pinned: int
@@ -658,6 +663,8 @@ class MapData:
     #: Incidents per department name, and pinned ones per overseas territory (mapareas).
     department_counts: Mapping[str, int] = field(default_factory=dict)
     territory_counts: Mapping[str, int] = field(default_factory=dict)
+    #: Incidents per row of `prisons_json`, for the prisons the selection hits.
+    prison_hits: Mapping[str, int] = field(default_factory=dict)
 
 
 def map_data(
@@ -678,11 +685,12 @@ def map_data(
     if not frame.empty:
         ids = frame["prison_id"].dropna().astype(str)
         counts.update(ids[ids.str.strip() != ""].value_counts().to_dict())
-    located = prisons_payload(prisons, counts, lang)
+    located = prisons_payload(prisons, lang)
     incidents_json = script_json(payload)
     return MapData(
         incidents_json=incidents_json,
         prisons_json=script_json(located),
+        prison_hits=prison_hits(prisons, counts),
         legend=legend_html(frame, prisons, lang),
         n_pinned=len(payload["rows"]),
         n_prisons=len(located),
@@ -722,7 +730,8 @@ class PlainBasemap(JSCSSMixin, Layer):
 
 class DepartmentLayer(JSCSSMixin, Layer):
     """Department boundaries as a choropleth of the incidents shown: name and count on
-    hover; a click sets the Department filter in the page's URL."""
+    hover; a click sets the Department filter in the page's URL. The counts come
+    with each `Selection`."""
 
     _template = Template(
         """
@@ -734,14 +743,13 @@ class DepartmentLayer(JSCSSMixin, Layer):
         """
     )
 
-    def __init__(self, asset_base: str, counts: Mapping[str, int], name: str,
-                 lang: str = "en") -> None:
+    def __init__(self, asset_base: str, name: str, lang: str = "en") -> None:
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "DepartmentLayer"
         t = Texts(lang)
         self.options = {
             "url": assets.url(assets.OWN_BUNDLE, assets.DEPARTMENTS_GEOJSON.name, asset_base),
-            "counts": dict(counts), "param": DEPARTMENT_PARAM,
+            "param": DEPARTMENT_PARAM,
             "labels": {"one": esc(t("area.count_1")), "many": esc(t("area.count", n="{n}")),
                        "hint": esc(t("area.hint"))},
         }
@@ -750,7 +758,8 @@ class DepartmentLayer(JSCSSMixin, Layer):
 
 
 class OverseasControl(MacroElement):
-    """Buttons that jump to the mainland and to each overseas territory, with counts."""
+    """Buttons that jump to the mainland and to each overseas territory, with the
+    counts of each `Selection`."""
 
     _template = Template(
         """
@@ -760,21 +769,20 @@ class OverseasControl(MacroElement):
         """
     )
 
-    def __init__(self, counts: Mapping[str, int], lang: str = "en") -> None:
+    def __init__(self, lang: str = "en") -> None:
         super().__init__()
         self._name = "OverseasControl"
         t = Texts(lang)
-        self.options = {"title": esc(t("overseas_title")), "places": territory_options(
-            counts, t("overseas_mainland"))}
+        self.options = {"title": esc(t("overseas_title")),
+                        "places": territory_options(t("overseas_mainland"))}
 
 
-def territory_options(counts: Mapping[str, int], mainland: str) -> list[dict[str, Any]]:
-    """[{key, name, bounds: [s, w, n, e], n}] for the mainland and each territory."""
+def territory_options(mainland: str) -> list[dict[str, Any]]:
+    """[{key, name, bounds: [s, w, n, e]}] for the mainland and each territory."""
     (s, w), (n, e) = mapareas.MAINLAND_BOUNDS
     places = [("fr", mainland, (s, w, n, e)),
               *((t.key, t.name, t.bounds) for t in mapareas.OVERSEAS)]
-    return [{"key": k, "name": name, "bounds": list(b), "n": int(counts.get(k, 0))}
-            for k, name, b in places]
+    return [{"key": k, "name": name, "bounds": list(b)} for k, name, b in places]
 
 
 class TileFallback(MacroElement):
@@ -798,28 +806,23 @@ class TileFallback(MacroElement):
 
 
 class IncidentLayer(JSCSSMixin, Layer):
-    """Clustered incident markers and uncertainty circles, made in the browser from JSON."""
+    """Clustered incident markers and uncertainty circles, made in the browser from
+    each `Selection`'s payload (geo/mapassets/incidents.js)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = GeoIncidents.layer({{ this._parent.get_name() }},
-            {{ this.options|tojson }}
-            {%- if not this.options.payloadUrl %}, {{ this.payload }}{% endif %});
+            {{ this.options|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, payload_json: str | None, asset_base: str, name: str = "Incidents",
-                 payload_url: str | None = None, clustered: bool = True,
-                 lang: str = "en") -> None:
+    def __init__(self, asset_base: str, name: str = "Incidents", lang: str = "en") -> None:
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "IncidentLayer"
-        if payload_json is None and payload_url is None:
-            raise ValueError("IncidentLayer needs payload_json or payload_url")
-        self.payload = payload_json if payload_url is None else None
         self.options = {
-            "payloadUrl": payload_url, "gzipSuffix": assets.GZIP_SUFFIX,
+            "gzipSuffix": assets.GZIP_SUFFIX,
             "loadError": Texts(lang)("map.load_error"),
             "glyphs": [TYPE_STYLES[t].glyph for t in TYPE_ORDER],
             "circleLimit": CIRCLE_LIMIT, "fastLimit": FAST_CLUSTER_LIMIT,
@@ -830,50 +833,30 @@ class IncidentLayer(JSCSSMixin, Layer):
                 "spiderfyOnMaxZoom": True, "disableClusteringAtZoom": CLUSTER_OFF_ZOOM,
             },
         }
-        # The grid (more than FAST_CLUSTER_LIMIT incidents) needs no plugin to load.
-        self.default_js = ([assets.resource(assets.CLUSTER_JS, asset_base)] if clustered
-                           else []) + [assets.resource(assets.INCIDENTS_JS, asset_base)]
+        # markercluster always: a later selection may be small enough for it.
+        self.default_js = [assets.resource(assets.CLUSTER_JS, asset_base),
+                           assets.resource(assets.INCIDENTS_JS, asset_base)]
         self.default_css = [
             assets.resource(assets.CLUSTER_CSS, asset_base),
             assets.resource(assets.CLUSTER_DEFAULT_CSS, asset_base),
-        ] if clustered else []
+        ]
 
 
-class PrisonLayer(Layer):
-    """Prisons as small diamonds coloured by type; those with incidents ringed in red."""
+class PrisonLayer(JSCSSMixin, Layer):
+    """Prisons as small diamonds coloured by type; those with incidents in the
+    selection ringed in red (geo/mapassets/prisons.js)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = (function(){
-            var rows = {{ this.payload }}, W = {{ this.labels }};
-            var group = L.featureGroup();
-            for (var i = 0; i < rows.length; i++) {
-                var p = rows[i], hit = p[3] > 0;
-                var m = L.marker([p[0], p[1]], {
-                    icon: L.divIcon({
-                        className: "prison-icon" + (hit ? " prison-hit" : ""),
-                        html: '<span class="prison-pin" style="--c:' + p[2] + '"></span>',
-                        iconSize: hit ? [20, 20] : [12, 12],
-                        iconAnchor: hit ? [10, 10] : [6, 6]
-                    }),
-                    zIndexOffset: hit ? -500 : -1000
-                });
-                var text = "<b>" + p[4] + "</b><br>" + p[5] + (p[6] ? "<br>" + p[6] : "")
-                    + (hit ? "<br><b>" + p[3] + "</b> " + (p[3] > 1 ? W.many : W.one) : "")
-                    + GeoMapUi.prisonActions(W, p[7]);
-                m.bindPopup('<div class="inc-popup">' + text + "</div>");
-                m.bindTooltip(p[4]);
-                group.addLayer(m);
-            }
-            return group;
-        })();
+        var {{ this.get_name() }} = GeoPrisons.layer({{ this._parent.get_name() }},
+            {{ this.payload }}, {{ this.labels }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, payload_json: str, name: str = "Prisons", show: bool = True,
-                 lang: str = "en") -> None:
+    def __init__(self, payload_json: str, asset_base: str, name: str = "Prisons",
+                 show: bool = True, lang: str = "en") -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PrisonLayer"
         self.payload = payload_json
@@ -881,38 +864,31 @@ class PrisonLayer(Layer):
         self.labels = script_json({"one": esc(t("map.prison_incidents_1")),
                                    "many": esc(t("map.prison_incidents")),
                                    "show": esc(t("map.show_prison"))})
+        self.default_js = [assets.resource(assets.PRISONS_JS, asset_base)]
 
 
 class Legend(MacroElement):
-    """A Leaflet control holding the (pre-escaped) legend HTML."""
+    """The folding legend panel; each `Selection` fills its rows (`legend_html`)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        (function(){
-            var legend = L.control({position: "bottomleft"});
-            legend.onAdd = function () {
-                var div = L.DomUtil.create("div", "map-legend-box");
-                div.innerHTML = {{ this.legend|tojson }};
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            legend.addTo({{ this._parent.get_name() }});
-        })();
+        GeoMapUi.legend({{ this._parent.get_name() }}, {{ this.options|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, legend: str) -> None:
+    def __init__(self, lang: str = "en") -> None:
         super().__init__()
         self._name = "Legend"
-        self.legend = legend
+        self.options = {"title": esc(Texts(lang)("legend"))}
 
 
 class MapUi(JSCSSMixin, MacroElement):
     """The map's own script and style sheets (`geo/mapassets/`, served by the app):
-    focus without scrolling, popups that fit a phone, a folding legend. Added last,
-    so the legend and layers exist when it starts."""
+    focus without scrolling, popups that fit a phone, a folding legend, the fit to
+    each selection. Added after the layers, so the legend and layers exist when it
+    starts."""
 
     _template = Template(
         """
@@ -931,6 +907,37 @@ class MapUi(JSCSSMixin, MacroElement):
                             assets.resource(assets.MAP_UI_CSS, asset_base)]
 
 
+class Selection(folium.FeatureGroup):
+    """What changes with the filters: the incidents (their file, or inline), counts
+    per department, territory and prison, the legend's rows, whether to fit and which
+    incident to open. Its script hands them to the map's layers, which update in
+    place (`GeoMapUi.select`). The dashboard passes it to streamlit-folium as
+    `feature_group_to_add`: the map's own script then stays the same across filter
+    changes, so its frame is not reloaded, and only this small script is sent."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        GeoMapUi.select({{ this._parent.get_name() }}, {{ this.options|tojson }}
+            {%- if this.payload %}, {{ this.payload }}{% endif %});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, md: MapData, *, data_url: str | None = None, fit: bool = False,
+                 focus: str | None = None) -> None:
+        # Named as a FeatureGroup: streamlit-folium adds `feature_group_<id>` to the map.
+        super().__init__(name="selection", control=False, show=False)
+        self.payload = None if data_url else md.incidents_json
+        self.options = {
+            "payloadUrl": data_url, "fit": fit, "focus": focus, "legend": md.legend,
+            "departments": dict(md.department_counts),
+            "territories": dict(md.territory_counts),
+            "prisonHits": dict(md.prison_hits),
+        }
+
+
 def _tile_layer(tiles: str) -> folium.TileLayer | None:
     if not tiles or tiles.strip().lower() in {"none", "off", ""}:
         return None
@@ -940,34 +947,21 @@ def _tile_layer(tiles: str) -> folium.TileLayer | None:
     return folium.TileLayer(tiles, attr=f"Tiles: {esc(host)}", name=esc(host))
 
 
-def build_map(
-    data: MapData | pd.DataFrame | Iterable[Incident],
-    prisons: Sequence[Any] = (),
+def base_map(
+    md: MapData,
     *,
     tiles: str | None = None,
     asset_base: str | None = None,
     show_prisons: bool = True,
-    data_url: str | None = None,
     view: tuple[float, float, float] | None = None,
-    focus: str | None = None,
     recent: int = RECENT_LIMIT,
-    fit: bool = False,
 ) -> folium.Map:
-    """A folium map of incidents and prisons whose assets load only from the app.
+    """The map without a selection: base layers, departments, prisons, an empty
+    incident layer, legend panel and controls. It depends on the language, the
+    tiles and the prisons, not on the filters: a `Selection` fills it.
 
-    `data` may be precomputed `MapData` (cheap: the dashboard caches it), a
-    `query_frame` DataFrame or Incidents. `tiles` defaults to `config.tiles()`;
-    `asset_base` to where Streamlit serves `static/` (see `geo.assets`). With
-    `data_url` (`geo.assets.publish` of `md.incidents_json`) the page fetches the
-    incidents from the app instead of carrying them inline: what Streamlit and
-    streamlit-folium then render, hash and send stays a few kilobytes.
-    `view` (lat, lon, zoom) opens the map there instead of on France; `focus` is an
-    incident id whose popup opens once the incidents are loaded; `recent` rows of
-    the newest incidents are listed beside the map (0: no list). With `fit` (a
-    filtered selection) the map fits the selected incidents once they are loaded,
-    unless the view the reader left in the page's URL already shows them all.
-    """
-    md = data if isinstance(data, MapData) else map_data(data, prisons)
+    `view` (lat, lon, zoom) opens the map there instead of on France; `recent` rows
+    of the newest incidents are listed beside the map (0: no list)."""
     tiles = config.tiles() if tiles is None else tiles
     base = asset_base or assets.static_base_url()
     layer = _tile_layer(tiles)
@@ -989,21 +983,53 @@ def build_map(
     plain = PlainBasemap(base, t("layer_plain"), show=layer is None).add_to(m)
     if layer is not None:
         TileFallback(layer, plain, t("tiles_failed")).add_to(m)
-    DepartmentLayer(base, md.department_counts, t("layer_departments"), md.lang).add_to(m)
-    PrisonLayer(md.prisons_json, name=t("layer_prisons"), show=show_prisons,
+    DepartmentLayer(base, t("layer_departments"), md.lang).add_to(m)
+    PrisonLayer(md.prisons_json, base, name=t("layer_prisons"), show=show_prisons,
                 lang=md.lang).add_to(m)
-    IncidentLayer(md.incidents_json, base, name=t("layer_incidents"), payload_url=data_url,
-                  clustered=md.n_pinned <= FAST_CLUSTER_LIMIT, lang=md.lang).add_to(m)
-    Legend(md.legend).add_to(m)
-    OverseasControl(md.territory_counts, md.lang).add_to(m)
+    IncidentLayer(base, name=t("layer_incidents"), lang=md.lang).add_to(m)
+    Legend(md.lang).add_to(m)
+    OverseasControl(md.lang).add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
-    MapUi(base, {"view": list(view) if view else None, "focus": focus, "fit": fit,
+    (s, w), (n, e) = FRANCE_BOUNDS
+    MapUi(base, {"view": list(view) if view else None, "home": [[s, w], [n, e]],
                  "areas": [{"key": p["key"], "bounds": p["bounds"]}
-                           for p in territory_options({}, "")],
+                           for p in territory_options("")],
                  "recent": recent, "recentTitle": t("recent_title"),
                  "recentNone": t("recent_none")}).add_to(m)
-    if not view and not fit:  # with `fit`, the script fits the selection instead
+    if not view:
         m.fit_bounds([list(FRANCE_BOUNDS[0]), list(FRANCE_BOUNDS[1])])
+    return m
+
+
+def build_map(
+    data: MapData | pd.DataFrame | Iterable[Incident],
+    prisons: Sequence[Any] = (),
+    *,
+    tiles: str | None = None,
+    asset_base: str | None = None,
+    show_prisons: bool = True,
+    data_url: str | None = None,
+    view: tuple[float, float, float] | None = None,
+    focus: str | None = None,
+    recent: int = RECENT_LIMIT,
+    fit: bool = False,
+) -> folium.Map:
+    """A folium map of incidents and prisons whose assets load only from the app:
+    `base_map` with its `Selection` inside (a standalone page, a small map).
+
+    `data` may be precomputed `MapData` (cheap: the dashboard caches it), a
+    `query_frame` DataFrame or Incidents. `tiles` defaults to `config.tiles()`;
+    `asset_base` to where Streamlit serves `static/` (see `geo.assets`). With
+    `data_url` (`geo.assets.publish` of `md.incidents_json`) the page fetches the
+    incidents from the app instead of carrying them inline. `focus` is an incident
+    id whose popup opens once the incidents are loaded. With `fit` (a filtered
+    selection) the map fits the selected incidents once they are loaded, unless
+    the view it was opened with already shows them all.
+    """
+    md = data if isinstance(data, MapData) else map_data(data, prisons)
+    m = base_map(md, tiles=tiles, asset_base=asset_base, show_prisons=show_prisons,
+                 view=view, recent=recent)
+    Selection(md, data_url=data_url, fit=fit, focus=focus).add_to(m)
     return m
 
 

@@ -97,7 +97,7 @@ def test_hostile_text_reaches_the_page_escaped_everywhere() -> None:
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in popup
     assert "<a" not in data["details"][0]  # the javascript: URL is shown as text only
     prisons = json.loads(mapview.map_data([evil], PRISONS).prisons_json)
-    assert prisons[0][4] == "CP Marseille &lt;img src=x onerror=alert(1)&gt;"
+    assert prisons[0][3] == "CP Marseille &lt;img src=x onerror=alert(1)&gt;"
 
 
 def test_legend_is_escaped_and_counts_shown_types() -> None:
@@ -166,11 +166,14 @@ def test_popups_drop_sources_and_evidence_above_the_detail_limit() -> None:
 
 def test_prisons_with_incidents_are_counted_for_highlighting() -> None:
     incs = [incident(1, prison_id="cp-marseille"), incident(2, prison_id="cp-marseille")]
-    prisons = json.loads(mapview.map_data(incs, PRISONS).prisons_json)
-    by_name = {p[4]: p for p in prisons}
-    assert by_name["Maison d&#x27;arrêt de Nîmes"][3] == 0
-    assert prisons[0][3] == 2
+    md = mapview.map_data(incs, PRISONS)
+    prisons = json.loads(md.prisons_json)
+    rows = {p[6]: str(i) for i, p in enumerate(prisons)}  # by id
+    assert md.prison_hits == {rows["cp-marseille"]: 2}  # Nîmes, not hit, is left out
+    assert prisons[int(rows["ma-nimes"])][3] == "Maison d&#x27;arrêt de Nîmes"
     assert prisons[0][2] == mapview.prison_color("CP") != prisons[1][2]
+    # The prisons themselves are the same whatever the selection: only the hits change.
+    assert mapview.map_data([], PRISONS).prisons_json == md.prisons_json
 
 
 def test_many_incidents_make_no_folium_marker_each() -> None:
@@ -185,10 +188,10 @@ def test_many_incidents_make_no_folium_marker_each() -> None:
     kinds = {type(el).__name__ for el in walk(m)}
     assert not kinds & {"Marker", "CircleMarker", "Circle", "Popup", "Tooltip"}
     html = mapview.render_html(m)
-    # The prisons' loop; the incidents' markers are made by geo/mapassets/incidents.js.
-    assert html.count("L.marker(") == 1 and html.count("GeoIncidents.layer(") == 1
-    layer = next(el for el in walk(m) if isinstance(el, mapview.IncidentLayer))
-    assert len(json.loads(layer.payload)["rows"]) == 3000
+    # Markers are made by geo/mapassets/incidents.js and prisons.js, not in the page.
+    assert "L.marker(" not in html and html.count("GeoIncidents.layer(") == 1
+    selection = next(el for el in walk(m) if isinstance(el, mapview.Selection))
+    assert len(json.loads(selection.payload)["rows"]) == 3000
 
 
 def test_dates_say_their_precision() -> None:
@@ -365,3 +368,44 @@ def test_a_payload_published_without_its_gzip_copy_gets_one(tmp_path: Path) -> N
     assets.publish(text, root=tmp_path)
     copy = tmp_path / "mapdata" / (name + assets.GZIP_SUFFIX)
     assert gzip.decompress(copy.read_bytes()) == text.encode("utf-8")
+
+
+# --- the map and its selection ------------------------------------------------------
+
+
+def test_the_map_s_script_is_the_same_for_every_selection() -> None:
+    """streamlit-folium reloads the map's frame when the map's script changes (it keys
+    the component by a hash of it): a filter change must change the Selection only."""
+    from streamlit_folium import _get_map_string, generate_js_hash
+
+    few = mapview.map_data([incident(1, prison_id="cp-marseille")], PRISONS)
+    many = mapview.map_data([incident(i, lat=43 + i / 100, types=("arson",))
+                             for i in range(40)], PRISONS)
+    hashes, selections = set(), set()
+    for md, fit in ((few, False), (many, True)):
+        m = mapview.base_map(md, tiles="none", asset_base="/app/static")
+        m.get_root().render()
+        hashes.add(generate_js_hash(_get_map_string(m), "incident_map"))
+        selection = mapview.Selection(md, data_url=f"/app/static/mapdata/{md.incidents_name}",
+                                      fit=fit)
+        selection.add_to(m)
+        selections.add(selection._template.module.script(selection))
+    assert len(hashes) == 1
+    assert len(selections) == 2
+
+
+def test_a_selection_carries_what_changes_with_the_filters() -> None:
+    md = mapview.map_data([incident(1, prison_id="cp-marseille"),
+                           incident(2, lat=-20.93, lon=55.29)], PRISONS)
+    selection = mapview.Selection(md, data_url="/app/static/mapdata/x.json", fit=True,
+                                  focus="t001")
+    o = selection.options
+    assert (o["payloadUrl"], o["fit"], o["focus"]) == ("/app/static/mapdata/x.json", True,
+                                                       "t001")
+    assert selection.payload is None  # fetched from the file, not carried
+    assert o["departments"] == dict(md.department_counts) and o["departments"]
+    assert o["territories"] == dict(md.territory_counts) and o["territories"]
+    assert o["prisonHits"] == {"0": 1}
+    assert o["legend"] == md.legend and "lg-row" in o["legend"]
+    inline = mapview.Selection(md)
+    assert inline.payload == md.incidents_json and inline.options["payloadUrl"] is None

@@ -64,11 +64,11 @@
     return SCALE[Math.max(0, step)];
   }
 
-  /** Department boundaries: the name and count on hover, a click filters to it. */
+  /** Department boundaries: the name and count on hover, a click filters to it.
+   * The shapes load once; each selection recolours them and rewrites their counts. */
   function departments(map, group, o) {
     panes(map);
-    var counts = o.counts || {}, W = o.labels, max = 0, box = map.getContainer();
-    Object.keys(counts).forEach(function (k) { max = Math.max(max, counts[k]); });
+    var counts = {}, max = 0, W = o.labels, box = map.getContainer(), layer = null;
     // A click that closes a popup is not a choice of department.
     var popupWasOpen = false;
     function down() { popupWasOpen = box.classList.contains("geo-popup-open"); }
@@ -76,25 +76,44 @@
     box.addEventListener("touchstart", down, {capture: true, passive: true});
     var pending = null;
     map.on("dblclick zoomstart", function () { clearTimeout(pending); });
+    function style(f) {
+      var fill = colour(counts[f.properties.name] || 0, max);
+      return {color: "#5f6b75", weight: 0.8, opacity: 0.9,
+              fillColor: fill || "#ffffff", fillOpacity: fill ? 0.6 : 0,
+              className: "geo-dept"};
+    }
+    function tip(name) {
+      var n = counts[name] || 0;
+      return "<b>" + text(name) + "</b><br>"
+        + (n === 1 ? W.one : W.many.replace("{n}", String(n)))
+        + '<br><span class="geo-dept-hint">' + W.hint + "</span>";
+    }
+    function mark(shape) {
+      var el = shape.getElement && shape.getElement(), name = shape.feature.properties.name;
+      if (el) { el.setAttribute("data-dept", name); el.setAttribute("data-count", String(counts[name] || 0)); }
+    }
+    function paint() {
+      if (!layer) { return; }
+      layer.eachLayer(function (shape) {
+        layer.resetStyle(shape);
+        shape.setTooltipContent(tip(shape.feature.properties.name));
+        mark(shape);
+      });
+    }
+    map.on("geo:select", function (e) {
+      counts = e.selection.departments || {};
+      max = 0;
+      Object.keys(counts).forEach(function (k) { max = Math.max(max, counts[k]); });
+      paint();
+    });
     fetchJson(o.url).then(function (data) {
-      var layer = L.geoJSON(data, {
+      layer = L.geoJSON(data, {
         pane: AREA_PANE,
-        style: function (f) {
-          var fill = colour(counts[f.properties.name] || 0, max);
-          return {color: "#5f6b75", weight: 0.8, opacity: 0.9,
-                  fillColor: fill || "#ffffff", fillOpacity: fill ? 0.6 : 0,
-                  className: "geo-dept"};
-        },
+        style: style,
         onEachFeature: function (f, shape) {
-          var name = f.properties.name, n = counts[name] || 0;
-          shape.bindTooltip("<b>" + text(name) + "</b><br>"
-            + (n === 1 ? W.one : W.many.replace("{n}", String(n)))
-            + '<br><span class="geo-dept-hint">' + W.hint + "</span>",
-            {sticky: true, className: "geo-dept-tip"});
-          shape.on("add", function () {
-            var el = shape.getElement && shape.getElement();
-            if (el) { el.setAttribute("data-dept", name); el.setAttribute("data-count", String(n)); }
-          });
+          var name = f.properties.name;
+          shape.bindTooltip(tip(name), {sticky: true, className: "geo-dept-tip"});
+          shape.on("add", function () { mark(shape); });
           shape.on("mouseover", function () { shape.setStyle({weight: 2.5, color: "#263238"}); });
           shape.on("mouseout", function () { layer.resetStyle(shape); });
           shape.on("click", function () {
@@ -112,19 +131,23 @@
     }).catch(failed(map, "departments"));
   }
 
-  /** A folding list of the mainland and each overseas territory with its incidents. */
+  /** A folding list of the mainland and each overseas territory with the incidents
+   * of the selection (rewritten for each one; its folding stays). */
   function overseas(map, o) {
-    var control = L.control({position: "topleft"});
-    control.onAdd = function () {
-      var div = L.DomUtil.create("details", "geo-overseas");
+    var control = L.control({position: "topleft"}), counts = {};
+    function list() {
       var total = 0;
-      o.places.forEach(function (p) { if (p.key !== "fr") { total += p.n; } });
+      o.places.forEach(function (p) { if (p.key !== "fr") { total += counts[p.key] || 0; } });
       var html = ["<summary>" + o.title + ' <span class="geo-n">' + total + "</span></summary><ul>"];
       o.places.forEach(function (p) {
         html.push('<li><button type="button" data-territory="' + p.key + '">' + text(p.name)
-          + ' <span class="geo-n">' + p.n + "</span></button></li>");
+          + ' <span class="geo-n">' + (counts[p.key] || 0) + "</span></button></li>");
       });
-      div.innerHTML = html.join("") + "</ul>";
+      return html.join("") + "</ul>";
+    }
+    control.onAdd = function () {
+      var div = L.DomUtil.create("details", "geo-overseas");
+      div.innerHTML = list();
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       // One folding panel open at a time on the left: this list or the legend.
@@ -146,6 +169,12 @@
       return div;
     };
     control.addTo(map);
+    map.on("geo:select", function (e) {
+      counts = e.selection.territories || {};
+      var div = control.getContainer(), open = div.open;
+      div.innerHTML = list();
+      div.open = open;
+    });
   }
 
   /** When tiles keep failing (no network, a blocked host), the plain map takes over. */

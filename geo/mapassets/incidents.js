@@ -7,9 +7,14 @@
   "use strict";
   if (!window.L) { return; }
 
-  function layer(map, o, inline) {
-    var group = L.featureGroup();
+  function layer(map, o) {
+    var group = L.featureGroup(), box = map.getContainer();
+    var canvas = L.canvas({padding: 0.2});  // thousands of circles stay cheap
+    // Draws one selection's incidents into `group`; returns what undoes its map
+    // listeners, for the next selection.
     function build(P) {
+      var off = [];
+      function listen(type, fn) { map.on(type, fn); off.push([type, fn]); }
       var T = P.types, S = P.strings, R = P.rows, D = P.details, W = P.labels;
       var C = window.GeoMapUi.columns(P);  // row fields by name: r[C.date]
       var icons = {};
@@ -49,7 +54,6 @@
           var r = R[i];
           return S[r[C.date]] + " &middot; " + T[r[C.type]][1] + "<br>" + S[r[C.place]];
       }
-      var canvas = L.canvas({padding: 0.2});  // thousands of circles stay cheap
       function circle(i) {
           var r = R[i];
           return L.circle([r[C.lat], r[C.lon]], {
@@ -116,7 +120,7 @@
               if (!want && group.hasLayer(circles)) { group.removeLayer(circles); }
           };
           toggleCircles();
-          map.on("zoomend", toggleCircles);
+          listen("zoomend", toggleCircles);
       } else {
           grid();
       }
@@ -223,46 +227,65 @@
               });
           }
           redraw();
-          map.on("moveend", redraw);
+          listen("moveend", redraw);
       }
-      map.getContainer().setAttribute("data-incidents", String(R.length));
+      box.setAttribute("data-incidents", String(R.length));
       // The list beside the map and links to one incident (geo/mapassets/map_ui.js).
       GeoMapUi.ready(map, P, function (i) {
           map.setView([R[i][C.lat], R[i][C.lon]], Math.max(map.getZoom(), 13));
           L.popup(GeoMapUi.popupOptions(map)).setLatLng([R[i][C.lat], R[i][C.lon]])
               .setContent(popup(i)).openOn(map);
       });
+      return function () {
+          off.forEach(function (f) { map.off(f[0], f[1]); });
+      };
     }
-    if (o.payloadUrl) {
-      // The incidents come as a file the app serves (see geo.assets.publish):
-      // the page script stays small whatever the number of incidents. Its gzip
-      // copy is a third of the size and costs the server nothing per visit.
+    // The incidents come as a file the app serves (see geo.assets.publish): what the
+    // page sends per selection stays small whatever the number of incidents. Its gzip
+    // copy is a third of the size and costs the server nothing per visit.
+    function fetchPayload(url) {
       var inflate = typeof DecompressionStream === "function";
-      fetch(o.payloadUrl + (inflate ? o.gzipSuffix : ""),
-            {credentials: "same-origin"})
+      return fetch(url + (inflate ? o.gzipSuffix : ""), {credentials: "same-origin"})
         .then(function (r) {
             if (!r.ok) { throw new Error("HTTP " + r.status); }
             return inflate
                 ? new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json()
                 : r.json();
-        })
-        .then(build)
-        .catch(function (err) {
-            var box = L.control({position: "topleft"});
-            box.onAdd = function () {
-                var div = L.DomUtil.create("div", "map-legend inc-error");
-                div.textContent = o.loadError;
-                return div;
-            };
-            box.addTo(map);
-            map.getContainer().setAttribute("data-incidents-error", String(err.message));
         });
-    } else {
-      build(inline);
     }
+    var undo = null, latest = 0, errorBox = null;
+    function failed(err) {
+      if (!errorBox) {
+        errorBox = L.control({position: "topleft"});
+        errorBox.onAdd = function () {
+            var div = L.DomUtil.create("div", "map-legend inc-error");
+            div.textContent = o.loadError;
+            return div;
+        };
+        errorBox.addTo(map);
+      }
+      box.setAttribute("data-incidents-error", String(err.message));
+      box.removeAttribute("data-loading");
+    }
+    // Each selection replaces the markers in place: the map, its view and the other
+    // layers stay. A selection that arrives while an older one loads wins.
+    map.on("geo:select", function (e) {
+      var s = e.selection, mine = ++latest;
+      box.setAttribute("data-loading", "1");
+      var got = s.payload ? Promise.resolve(s.payload) : fetchPayload(s.payloadUrl);
+      got.then(function (P) {
+          if (mine !== latest) { return; }
+          if (errorBox) { errorBox.remove(); errorBox = null; }
+          box.removeAttribute("data-incidents-error");
+          if (undo) { undo(); }
+          group.clearLayers();
+          undo = build(P);
+          box.setAttribute("data-selection", String(mine));
+          box.removeAttribute("data-loading");
+      }).catch(function (err) { if (mine === latest) { failed(err); } });
+    });
     return group;
   }
-
 
   window.GeoIncidents = {layer: layer};
 })();

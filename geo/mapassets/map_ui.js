@@ -102,20 +102,24 @@
     return (loc ? loc.origin + loc.pathname : "") + "?" + params.toString();
   }
 
-  /** The view ("lat,lon,zoom") the reader left in the page's URL, or null. */
-  function urlView() {
-    var loc = pageLocation(), v = loc && new URLSearchParams(loc.search).get("view");
-    var parts = v ? v.split(",").map(Number) : [];
-    return parts.length === 3 && parts.every(isFinite) ? parts : null;
-  }
-
   // After a filter change the map shows the selection: the incidents of the area
-  // (mainland or one overseas territory) holding most of them. A view the reader
-  // left that already shows them all is kept.
+  // (mainland or one overseas territory) holding most of them. A view the reader chose
+  // (moved by hand, or opened from a shared link) that already shows them all is
+  // kept: they looked there on purpose, and the selection is in sight. With no
+  // filter, a map the reader has not moved goes back to France.
   function fitSelection(map, st) {
-    var o = st.options, R = st.payload.rows, areas = o.areas || [], groups = {}, best = null;
-    var C = columns(st.payload);
-    if (!o.fit || !R.length) { return; }
+    var o = st.options, sel = st.selection || {}, R = st.payload.rows;
+    var areas = o.areas || [], groups = {}, best = null;
+    var C = columns(st.payload), box = map.getContainer();
+    if (!sel.fit) {
+      if (!st.userMoved && o.home && st.fitted) {
+        map.fitBounds(o.home, {animate: false});
+        st.fitted = false;
+        box.removeAttribute("data-fitted");
+      }
+      return;
+    }
+    if (!R.length) { return; }
     for (var i = 0; i < R.length; i++) {
       var lat = R[i][C.lat], lon = R[i][C.lon], key = "other";
       for (var a = 0; a < areas.length; a++) {
@@ -127,13 +131,25 @@
       g.box.extend([lat, lon]);
       if (!best || g.n > best.n) { best = g; }
     }
-    var v = urlView();
-    if (v) {
-      map.setView([v[0], v[1]], v[2], {animate: false});
-      if (map.getBounds().contains(best.box)) { return; }
-    }
+    if (st.userMoved && map.getBounds().contains(best.box)) { return; }
     map.fitBounds(best.box, {padding: [40, 40], maxZoom: 11, animate: false});
-    map.getContainer().setAttribute("data-fitted", String(best.n));
+    // The map now shows what the app chose: the reader's view is no longer on it.
+    st.userMoved = false;
+    st.fitted = true;
+    dropViewFromUrl();
+    box.setAttribute("data-fitted", String(best.n));
+  }
+
+  function dropViewFromUrl() {
+    var loc = pageLocation();
+    if (!loc) { return; }
+    var params = new URLSearchParams(loc.search);
+    if (!params.has("view")) { return; }
+    params.delete("view");
+    try {
+      window.top.history.replaceState(window.top.history.state, "",
+                                      loc.pathname + (params.toString() ? "?" + params : ""));
+    } catch (e) { /* not allowed: the URL keeps the old view */ }
   }
 
   /** {name: index} of the payload's row fields (geo.mapview.ROW_COLUMNS). */
@@ -146,39 +162,43 @@
   function state(map) { return map._geoUi || (map._geoUi = {}); }
 
   // The list of the newest incidents beside the map; each line opens its popup.
+  // Made once; its lines are replaced for each selection (its folding stays).
   function recentList(map, st) {
-    var P = st.payload, R = P.rows, S = P.strings, T = P.types, o = st.options;
-    var C = columns(P);
-    var n = Math.min(o.recent || 0, R.length);
+    var o = st.options;
     if (!o.recent) { return; }
-    var box = L.control({position: "topright"});
-    box.onAdd = function () {
-      var div = L.DomUtil.create("details", "geo-recent");
-      div.open = !narrow(map);
-      var html = ["<summary>" + o.recentTitle + "</summary>"];
-      if (!n) { html.push('<div class="geo-recent-none">' + o.recentNone + "</div>"); }
-      html.push("<ol>");
-      for (var i = 0; i < n; i++) {
-        var r = R[i];
-        html.push('<li data-row="' + i + '" tabindex="0"><span class="geo-dot" style="--c:'
-          + T[r[C.type]][2] + '"></span><span class="geo-when">' + S[r[C.date]] + "</span> "
-          + '<b>' + T[r[C.type]][1] + "</b><br>" + S[r[C.place]]
-          + (r[C.source] >= 0 ? '<br><span class="geo-src">' + S[r[C.source]] + "</span>" : "")
-          + "</li>");
-      }
-      html.push("</ol>");
-      div.innerHTML = html.join("");
-      L.DomEvent.disableClickPropagation(div);
-      L.DomEvent.disableScrollPropagation(div);
-      function pick(e) {
-        var li = e.target.closest("[data-row]");
-        if (li) { st.open(Number(li.getAttribute("data-row"))); }
-      }
-      div.addEventListener("click", pick);
-      div.addEventListener("keydown", function (e) { if (e.key === "Enter") { pick(e); } });
-      return div;
-    };
-    box.addTo(map);
+    if (!st.recentBox) {
+      var control = L.control({position: "topright"});
+      control.onAdd = function () {
+        var div = L.DomUtil.create("details", "geo-recent");
+        div.open = !narrow(map);
+        div.innerHTML = "<summary>" + o.recentTitle + '</summary><div class="geo-recent-body"></div>';
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        function pick(e) {
+          var li = e.target.closest("[data-row]");
+          if (li && st.open) { st.open(Number(li.getAttribute("data-row"))); }
+        }
+        div.addEventListener("click", pick);
+        div.addEventListener("keydown", function (e) { if (e.key === "Enter") { pick(e); } });
+        return div;
+      };
+      control.addTo(map);
+      st.recentBox = control.getContainer().querySelector(".geo-recent-body");
+    }
+    var P = st.payload, R = P.rows, S = P.strings, T = P.types, C = columns(P);
+    var n = Math.min(o.recent, R.length), html = [];
+    if (!n) { html.push('<div class="geo-recent-none">' + o.recentNone + "</div>"); }
+    html.push("<ol>");
+    for (var i = 0; i < n; i++) {
+      var r = R[i];
+      html.push('<li data-row="' + i + '" tabindex="0"><span class="geo-dot" style="--c:'
+        + T[r[C.type]][2] + '"></span><span class="geo-when">' + S[r[C.date]] + "</span> "
+        + '<b>' + T[r[C.type]][1] + "</b><br>" + S[r[C.place]]
+        + (r[C.source] >= 0 ? '<br><span class="geo-src">' + S[r[C.source]] + "</span>" : "")
+        + "</li>");
+    }
+    html.push("</ol>");
+    st.recentBox.innerHTML = html.join("");
   }
 
   // The view (centre, zoom) in the page's URL once the reader moved the map, so a
@@ -202,27 +222,46 @@
     });
   }
 
-  function start(map) {
-    var st = state(map);
-    if (!st.options || !st.payload || st.started) { return; }
-    st.started = true;
-    fitSelection(map, st);
-    recentList(map, st);
-    var focus = st.options.focus;
-    if (focus) {
-      var R = st.payload.rows, S = st.payload.strings, C = columns(st.payload);
-      for (var i = 0; i < R.length; i++) {
-        if (unescapeHtml(S[R[i][C.id]]) === focus) { st.open(i); break; }
-      }
-    }
-  }
-
-  /** Called by the incident layer once its incidents are loaded. */
+  /** Called by the incident layer each time a selection's incidents are drawn. */
   function ready(map, payload, open) {
     var st = state(map);
     st.payload = payload;
     st.open = open;
-    start(map);
+    if (!st.options) { return; }
+    fitSelection(map, st);
+    recentList(map, st);
+    // The incident of a shared link opens once, not again on each later selection.
+    var focus = (st.selection || {}).focus;
+    if (focus && st.focused !== focus) {
+      var R = payload.rows, S = payload.strings, C = columns(payload);
+      for (var i = 0; i < R.length; i++) {
+        if (unescapeHtml(S[R[i][C.id]]) === focus) { st.focused = focus; open(i); break; }
+      }
+    }
+  }
+
+  /** A new selection (the filters changed): every layer that depends on it listens
+   * to "geo:select" and updates itself in place (geo.mapview.Selection). The map,
+   * its base layers and the reader's view stay. */
+  function select(map, selection, payload) {
+    if (payload) { selection.payload = payload; }
+    state(map).selection = selection;
+    map.fire("geo:select", {selection: selection});
+  }
+
+  /** The legend: a folding panel whose rows each selection replaces. */
+  function legend(map, o) {
+    var control = L.control({position: "bottomleft"});
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "map-legend-box");
+      div.innerHTML = '<details class="map-legend" open><summary>' + o.title
+        + '</summary><div class="map-legend-body"></div></details>';
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    control.addTo(map);
+    var body = control.getContainer().querySelector(".map-legend-body");
+    map.on("geo:select", function (e) { body.innerHTML = e.selection.legend || ""; });
   }
 
   function init(map, options) {
@@ -246,12 +285,21 @@
     // The legend folds; on a phone it starts folded.
     var legend = box.querySelector("details.map-legend");
     if (legend && narrow(map)) { legend.open = false; }
-    keepViewInUrl(map, state(map));
-    state(map).options = options;
-    start(map);
+    var st = state(map);
+    keepViewInUrl(map, st);
+    st.options = options;
+    // A shared link's view counts as the reader's own: a selection in it stays put.
+    st.userMoved = !!options.view;
+    // streamlit-folium evaluates the selection sent with its first render, but drops
+    // any newer one that comes while the map's scripts load (a filter changed early).
+    // Saying "ready" again makes Streamlit send the latest; an unchanged one is skipped.
+    if (window.Streamlit && window.Streamlit.setComponentReady) {
+      setTimeout(function () { window.Streamlit.setComponentReady(); }, 0);
+    }
   }
 
-  window.GeoMapUi = {init: init, ready: ready, popupOptions: popupOptions,
+  window.GeoMapUi = {init: init, ready: ready, select: select, legend: legend,
+                     popupOptions: popupOptions,
                      popupActions: popupActions, prisonActions: prisonActions,
                      pageHref: pageHref, columns: columns, filterHref: filterHref, go: go, narrow: narrow};
 })();
