@@ -207,7 +207,8 @@
     var box = map.getContainer();
     function touched() { st.userMoved = true; }
     ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (ev) {
-      box.addEventListener(ev, touched, {passive: true});
+      // Capture: the zoom buttons and other controls stop their events from bubbling.
+      box.addEventListener(ev, touched, {passive: true, capture: true});
     });
     map.on("moveend", function () {
       var loc = pageLocation();
