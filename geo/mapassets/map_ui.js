@@ -113,7 +113,9 @@
     var C = columns(st.payload), box = map.getContainer();
     if (!sel.fit) {
       if (!st.userMoved && o.home && st.fitted) {
+        st.fitting = true;
         map.fitBounds(o.home, {animate: false});
+        st.fitting = false;
         st.fitted = false;
         box.removeAttribute("data-fitted");
       }
@@ -132,7 +134,9 @@
       if (!best || g.n > best.n) { best = g; }
     }
     if (st.userMoved && map.getBounds().contains(best.box)) { return; }
+    st.fitting = true;  // not the reader's move (keepViewInUrl)
     map.fitBounds(best.box, {padding: [40, 40], maxZoom: 11, animate: false});
+    st.fitting = false;
     // The map now shows what the app chose: the reader's view is no longer on it.
     st.userMoved = false;
     st.fitted = true;
@@ -201,18 +205,28 @@
     st.recentBox.innerHTML = html.join("");
   }
 
+  //: A move that ends this long after the reader's last input in the map is the app's.
+  var GESTURE_MS = 1000;
+
   // The view (centre, zoom) in the page's URL once the reader moved the map, so a
-  // shared link opens where it was left.
+  // shared link opens where it was left. A move is the reader's when it follows
+  // their input (a drag, the wheel, a key, a zoom or overseas button), not when the
+  // app fits a selection; a click that moves nothing (a popup, the legend) is none.
   function keepViewInUrl(map, st) {
-    var box = map.getContainer();
-    function touched() { st.userMoved = true; }
-    ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (ev) {
+    var box = map.getContainer(), lastInput = -Infinity, dragged = false;
+    function touched() { lastInput = Date.now(); }
+    ["mousedown", "mouseup", "wheel", "touchstart", "touchend", "keydown"].forEach(function (ev) {
       // Capture: the zoom buttons and other controls stop their events from bubbling.
       box.addEventListener(ev, touched, {passive: true, capture: true});
     });
+    map.on("dragstart", function () { dragged = true; });
     map.on("moveend", function () {
+      var mine = dragged || Date.now() - lastInput < GESTURE_MS;
+      dragged = false;
+      if (st.fitting || !mine) { return; }
+      st.userMoved = true;
       var loc = pageLocation();
-      if (!st.userMoved || !loc) { return; }
+      if (!loc) { return; }
       var c = map.getCenter(), params = new URLSearchParams(loc.search);
       params.set("view", c.lat.toFixed(4) + "," + c.lng.toFixed(4) + ","
         + (Math.round(map.getZoom() * 4) / 4));
@@ -293,7 +307,8 @@
     st.userMoved = !!options.view;
     // streamlit-folium evaluates the selection sent with its first render, but drops
     // any newer one that comes while the map's scripts load (a filter changed early).
-    // Saying "ready" again makes Streamlit send the latest; an unchanged one is skipped.
+    // Streamlit happens to resend its arguments when the frame's height is first set;
+    // saying "ready" again asks for the latest explicitly. An unchanged one is skipped.
     if (window.Streamlit && window.Streamlit.setComponentReady) {
       setTimeout(function () { window.Streamlit.setComponentReady(); }, 0);
     }
