@@ -5,7 +5,9 @@ packages that the project's setup installs (`xstatic-leaflet`,
 `xstatic-leaflet-markercluster`: the upstream release files, images included),
 copy them at start-up into `static/vendor/` next to `dashboard.py` (git-ignored),
 which Streamlit serves at `/app/static/vendor/` (`server.enableStaticServing`),
-and `geo.mapview` rewrites folium's asset URLs to those paths. Nothing is ever
+and `geo.mapview` rewrites folium's asset URLs to those paths. The offline
+OpenStreetMap tiles (`geo.basemap`, committed as one MBTiles file) are exported the
+same way, once, as `vendor/osm-tiles/{z}/{x}/{y}.png`. Nothing copied here is
 committed, nothing is fetched from another host.
 """
 

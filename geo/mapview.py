@@ -22,7 +22,9 @@ Why it looks the way it does:
 * Offline. Leaflet, markercluster and our scripts (`geo/mapassets/`) come from
   `geo.assets` (served by the app); with no tiles (`geo.config.tiles()` says
   "none") or when tiles fail to load, France is drawn from the boundaries the app
-  serves: land over a plain sea, with the departments on top.
+  serves: land over a plain sea, with the departments on top. OpenStreetMap's
+  tiles of zoom 0-6 around France, served by the app (`geo.basemap`), are a
+  base-map choice too; the fallback stays the drawn map, sharp at every zoom.
 """
 
 from __future__ import annotations
