@@ -5,7 +5,9 @@ packages that the project's setup installs (`xstatic-leaflet`,
 `xstatic-leaflet-markercluster`: the upstream release files, images included),
 copy them at start-up into `static/vendor/` next to `dashboard.py` (git-ignored),
 which Streamlit serves at `/app/static/vendor/` (`server.enableStaticServing`),
-and `geo.mapview` rewrites folium's asset URLs to those paths. Nothing is ever
+and `geo.mapview` rewrites folium's asset URLs to those paths. The offline
+OpenStreetMap tiles (`geo.basemap`, committed as one MBTiles file) are exported the
+same way, once, as `vendor/osm-tiles/{z}/{x}/{y}.png`. Nothing copied here is
 committed, nothing is fetched from another host.
 """
 
@@ -22,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo import config
+from geo import basemap, config
 from geo.boundaries import COUNTRY_GEOJSON, DEPARTMENTS_GEOJSON
 from geo.errors import GeoError
 
@@ -94,6 +96,8 @@ AREAS_CSS = ("geo_areas_css", OWN_BUNDLE, "areas.css")
 PRISONS_JS = ("geo_prisons_js", OWN_BUNDLE, "prisons.js")
 #: The boundaries the map draws (country outline, departments), served beside them.
 BOUNDARY_FILES = (COUNTRY_GEOJSON, DEPARTMENTS_GEOJSON)
+#: Beside the exported offline tiles: the SHA-256 of the MBTiles file they came from.
+TILES_STAMP = "source.sha256"
 
 
 class AssetsMissing(GeoError):
@@ -190,6 +194,32 @@ def _install(vendor: Path) -> None:
         if not dest.is_file() or dest.read_bytes() != data:
             dest.parent.mkdir(parents=True, exist_ok=True)
             _write_atomic(dest, data)
+    install_tiles(vendor / basemap.BUNDLE)
+
+
+def install_tiles(folder: Path, source: Path = basemap.MBTILES) -> int:
+    """Export the offline tiles as `folder/{z}/{x}/{y}.png`; return how many were written.
+
+    Skipped (0) when the folder's stamp names the same source file, so a restart
+    costs one hash of the file; otherwise a tile is written only when it differs,
+    tiles of an older set are removed, and the stamp is written last."""
+    digest = basemap.fingerprint(source)
+    stamp = folder / TILES_STAMP
+    if stamp.is_file() and stamp.read_text(encoding="ascii").strip() == digest:
+        return 0
+    written, kept = 0, set()
+    for z, x, y, data in basemap.read_tiles(source):
+        dest = folder / str(z) / str(x) / f"{y}.png"
+        kept.add(dest)
+        if not dest.is_file() or dest.read_bytes() != data:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(dest, data)
+            written += 1
+    for old in folder.glob("*/*/*.png"):
+        if old not in kept:
+            old.unlink(missing_ok=True)
+    _write_atomic(stamp, digest.encode("ascii"))
+    return written
 
 
 def url(bundle: str, rel: str, base: str = STATIC_URL) -> str:

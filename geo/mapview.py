@@ -22,7 +22,9 @@ Why it looks the way it does:
 * Offline. Leaflet, markercluster and our scripts (`geo/mapassets/`) come from
   `geo.assets` (served by the app); with no tiles (`geo.config.tiles()` says
   "none") or when tiles fail to load, France is drawn from the boundaries the app
-  serves: land over a plain sea, with the departments on top.
+  serves: land over a plain sea, with the departments on top. OpenStreetMap's
+  tiles of zoom 0-6 around France, served by the app (`geo.basemap`), are a
+  base-map choice too; the fallback stays the drawn map, sharp at every zoom.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
-from geo import assets, config, export, mapareas
+from geo import assets, basemap, config, export, mapareas
 from geo.display import plain, plain_series
 from geo.i18n import Texts, en
 from geo.model import PINNABLE_PRECISIONS, TYPE_RECORDS, TYPE_SEVERITY, Incident
@@ -96,6 +98,9 @@ DEPARTMENT_PARAM = "department"
 OSM_ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 )
+#: The same credit for the tiles the app serves: plain text, as an offline page holds
+#: no address of another host (and a link there would not open offline anyway).
+OSM_OFFLINE_ATTRIBUTION = "&copy; OpenStreetMap contributors (ODbL)"
 
 
 @dataclass(frozen=True)
@@ -947,6 +952,14 @@ def _tile_layer(tiles: str) -> folium.TileLayer | None:
     return folium.TileLayer(tiles, attr=f"Tiles: {esc(host)}", name=esc(host))
 
 
+def _offline_tile_layer(asset_base: str, name: str) -> folium.TileLayer:
+    """OpenStreetMap tiles of zoom 0-6 served by the app itself (`geo.basemap`, exported
+    by `geo.assets.install`): a base-map choice, upscaled beyond zoom 6."""
+    return folium.TileLayer(
+        assets.url(basemap.BUNDLE, basemap.TILE_PATH, asset_base), attr=OSM_OFFLINE_ATTRIBUTION,
+        name=name, max_zoom=18, max_native_zoom=basemap.MAX_ZOOM, show=False)
+
+
 def base_map(
     md: MapData,
     *,
@@ -981,6 +994,7 @@ def base_map(
     if layer is not None:
         layer.add_to(m)
     plain = PlainBasemap(base, t("layer_plain"), show=layer is None).add_to(m)
+    _offline_tile_layer(base, t("layer_osm_offline")).add_to(m)
     if layer is not None:
         TileFallback(layer, plain, t("tiles_failed")).add_to(m)
     DepartmentLayer(base, t("layer_departments"), md.lang).add_to(m)

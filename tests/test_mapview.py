@@ -12,6 +12,8 @@ import folium
 import pytest
 
 from geo import assets, mapview
+from geo.i18n import en
+from geo.i18n import fr as fr_texts
 from geo.model import Evidence, Incident, Source
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -254,12 +256,17 @@ def test_install_is_idempotent_and_repairs_a_changed_file(tmp_path: Path) -> Non
     assert not list(vendor.rglob(".*"))  # no temporary files left behind
 
 
-def test_offline_means_no_tiles(monkeypatch: pytest.MonkeyPatch) -> None:
+def tile_urls(html: str) -> list[str]:
+    """The URL template of every Leaflet tile layer in a page."""
+    return re.findall(r'L\.tileLayer\(\s*"([^"]*)"', html)
+
+
+def test_offline_means_only_the_apps_own_tiles(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GEO_OFFLINE", "1")
     monkeypatch.setenv("GEO_TILES", "https://tiles.example.org/{z}/{x}/{y}.png")
     html = page([incident(1)])
     assert "tiles.example.org" not in html and "tile.openstreetmap.org" not in html
-    assert "L.tileLayer" not in html
+    assert tile_urls(html) == ["/app/static/vendor/osm-tiles/{z}/{x}/{y}.png"]
     # France drawn by the app: the land and the departments, from its own static folder.
     assert "GeoAreas.land(" in html and "GeoAreas.departments(" in html
     assert "/vendor/geo/country.geojson" in html and "/vendor/geo/departments.geojson" in html
@@ -276,7 +283,24 @@ def test_tiles_are_openstreetmap_by_default_and_configurable(
     html = page([incident(1)])
     assert "tiles.example.org/{z}/{x}/{y}.png" in html and "openstreetmap.org/{z}" not in html
     monkeypatch.setenv("GEO_TILES", "none")
-    assert "L.tileLayer" not in page([incident(1)])
+    assert tile_urls(page([incident(1)])) == ["/app/static/vendor/osm-tiles/{z}/{x}/{y}.png"]
+
+
+def test_the_offline_osm_tiles_are_a_base_map_choice_upscaled_beyond_zoom_6() -> None:
+    for tiles, plain_first in (("none", True), ("OpenStreetMap", False)):
+        m = mapview.build_map([incident(1)], PRISONS, tiles=tiles)
+        own = next(el for el in m._children.values() if isinstance(el, folium.TileLayer)
+                   and el.tiles.startswith("/app/static/"))
+        assert own.options["max_native_zoom"] == 6 and own.options["max_zoom"] == 18
+        assert "OpenStreetMap contributors" in own.options["attribution"]
+        html = mapview.render_html(m)
+        assert f"{own.get_name()}.addTo(" not in html  # a choice, never the default
+        control = re.search(r"base_layers : \{(.*?)\}", html, re.S)
+        assert control and json.dumps(en.TEXTS["layer_osm_offline"]) in control.group(1)
+        assert ("GeoAreas.fallback(" in html) is not plain_first
+    fr = mapview.render_html(mapview.build_map(
+        mapview.map_data([incident(1)], PRISONS, lang="fr"), PRISONS, tiles="none"))
+    assert json.dumps(fr_texts.TEXTS["layer_osm_offline"]) in fr
 
 
 def prison_layer(m: folium.Map) -> mapview.PrisonLayer:

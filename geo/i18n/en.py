@@ -212,6 +212,7 @@ TEXTS: dict[str, str] = {
     "layer_prisons": "Prisons",
     "layer_departments": "Departments",
     "layer_plain": "France (offline map)",
+    "layer_osm_offline": "OpenStreetMap (offline, zoom ≤ 6)",
     "area.count_1": "1 incident shown",
     "area.count": "{n} incidents shown",
     "area.hint": "Click to show only this department",

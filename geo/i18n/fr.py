@@ -217,6 +217,7 @@ TEXTS: dict[str, str] = {
     "layer_prisons": "Établissements",
     "layer_departments": "Départements",
     "layer_plain": "France (carte hors ligne)",
+    "layer_osm_offline": "OpenStreetMap (hors ligne, zoom ≤ 6)",
     "area.count_1": "1 incident affiché",
     "area.count": "{n} incidents affichés",
     "area.hint": "Cliquer pour n’afficher que ce département",
