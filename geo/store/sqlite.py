@@ -266,7 +266,7 @@ class Store:
                 f"{self.path} has the store format of an older version (schema {version}; "
                 f"this one reads {READABLE_FROM} to {SCHEMA_VERSION} as they are) and is "
                 "read-only, so it cannot be upgraded here: open it once where it can be "
-                "written (`python -m geo export --db FILE -o /dev/null` upgrades it, as "
+                "written (`python -m geo export --db FILE > /dev/null` upgrades it, as "
                 "does `python -m geo ingest`), then put it back")
 
     def _retry(self, fn: Callable[[], Any]) -> Any:
