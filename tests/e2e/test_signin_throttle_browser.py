@@ -15,6 +15,7 @@ from e2e.conftest import ROOT, Page, chromium_path, ingest_into, run_dashboard
 from e2e.test_dashboard_browser import TIMEOUT_MS
 from e2e.test_review_browser import idle, open_map
 from geo import auth
+from geo.i18n import Texts
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +23,8 @@ PASSWORD = "correct horse battery"
 DELAY_S = 6
 THROTTLED = re.compile(r"Too many failed sign-ins\. Try again after (\d\d:\d\d:\d\d) UTC "
                        r"\(in (\d+) seconds\)\.")
+THROTTLED_FR = re.compile(r"Trop de connexions échouées\. Réessayez après \d\d:\d\d:\d\d UTC "
+                          r"\(dans \d+ secondes\)\.")
 
 WATCH_RUNS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -35,18 +38,19 @@ WATCH_RUNS = """() => {
 }"""
 
 
-def submit(p: Page, password: str) -> None:
-    """Type ana's name and `password` into the sign-in form, send it, and wait for the
-    run it starts to end."""
-    box = p.page.get_by_test_id("stExpander").filter(has_text="Editor sign-in")
-    if not box.get_by_label("User name").is_visible():
+def submit(p: Page, password: str, name: str = "ana", lang: str = "en") -> None:
+    """Type `name` and `password` into the sign-in form (labels in `lang`), send it, and
+    wait for the run it starts to end."""
+    t = Texts(lang)
+    box = p.page.get_by_test_id("stExpander").filter(has_text=t("signin_section"))
+    if not box.get_by_label(t("signin_name")).is_visible():
         box.locator("summary").click()
-    box.get_by_label("User name").fill("ana")
+    box.get_by_label(t("signin_name")).fill(name)
     box.locator("input[type=password]").fill(password)
     # Counts the app's script-state changes, so the answer read is this run's and not
     # the previous message still on the page (the run can be over before a poll sees it).
     p.page.evaluate(WATCH_RUNS)
-    box.get_by_role("button", name="Sign in").click()
+    box.get_by_role("button", name=t("signin_submit")).click()
     p.page.wait_for_function("window.__stateChanges >= 2", timeout=TIMEOUT_MS)
     idle(p)
 
@@ -93,3 +97,30 @@ def test_five_wrong_passwords_make_the_right_one_wait(page: Page, tmp_path: Path
         sidebar.get_by_text("Signed in as ana").wait_for(timeout=TIMEOUT_MS)
         assert "Add an article" in sidebar.inner_text()
         assert "Too many failed" not in sidebar.inner_text()
+
+
+def test_an_unknown_name_is_throttled_alike_in_french(page: Page, tmp_path: Path) -> None:
+    """Nothing tells a name that exists from one that does not: the same five failures,
+    the same wait, here in the French page."""
+    chromium_path()
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for f in (ROOT / "tests" / "fixtures" / "articles").glob("fr_toulon_tirs.*"):
+        shutil.copy(f, folder)
+    db = tmp_path / "incidents.sqlite"
+    ingest_into(db, folder)
+    auth.add_user("ana", PASSWORD, tmp_path / "users.json")
+    env = {"GEO_USERS": str(tmp_path / "users.json"), "GEO_SIGNIN_DELAY": str(DELAY_S)}
+    with run_dashboard(db, tmp_path, address="0.0.0.0", env=env) as server:
+        page.page.goto(server.url + "/?lang=fr", timeout=TIMEOUT_MS)
+        page.page.get_by_test_id("stExpander").filter(
+            has_text=Texts("fr")("signin_section")).wait_for(timeout=TIMEOUT_MS)
+        idle(page)
+        for _ in range(4):
+            submit(page, "wrong password!", name="bruno", lang="fr")
+            error(page, Texts("fr")("signin_failed"))
+        submit(page, "wrong password!", name="bruno", lang="fr")
+        error(page, THROTTLED_FR)
+        submit(page, PASSWORD, lang="fr")  # another name is not held up
+        page.page.get_by_test_id("stSidebar").get_by_text("Connecté").wait_for(
+            timeout=TIMEOUT_MS)
