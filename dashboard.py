@@ -513,10 +513,21 @@ def sign_in(who: auth.Identity, t: Texts) -> None:
         password = st.text_input(t("signin_password"), type="password", key="signin_pw")
         submitted = st.form_submit_button(t("signin_submit"))
     if submitted:
-        if auth.check_password(name.strip(), password):
+        # Too many failures of this name from this address: refused for a while, the
+        # same way whether the name exists or not (geo.auth, geo.throttle).
+        attempt = auth.attempt_sign_in(name, password, st.context.ip_address)
+        if attempt.ok:
             st.session_state[K_EDITOR] = name.strip()
             st.rerun()
-        sb.error(t("signin_failed"))
+        if attempt.retry_after <= 0:
+            sb.error(t("signin_failed"))
+            return
+        seconds = int(-(-attempt.retry_after // 1))  # rounded up: never "in 0 seconds"
+        wait = (t("wait_seconds", n=seconds) if seconds < 120
+                else t("wait_minutes", n=-(-seconds // 60)))
+        at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+        sb.error(t("signin_throttled", at=at.strftime("%H:%M:%S"), wait=wait),
+                 icon=":material/timer:")
 
 
 # --- pages ---------------------------------------------------------------------------

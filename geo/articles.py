@@ -90,14 +90,13 @@ def sidecar_path(path: Path) -> Path:
 
 
 def iter_article_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Article files under the given files/folders, sorted, sidecars excluded."""
+    """Article files under the given files/folders, sorted, sidecars excluded; nothing
+    hidden inside a folder (a dotfile, or anything under a dot-folder) is read."""
     found: set[Path] = set()
     for item in paths:
         p = Path(item)
         if p.is_dir():
-            for child in p.rglob("*"):
-                if child.is_file() and _is_article(child):
-                    found.add(child)
+            found.update(f for f in walk_folder(p).files if _is_article(f))
         elif p.is_file():
             found.add(p)
         else:
@@ -114,24 +113,53 @@ def _has_article_suffix(path: Path) -> bool:
 
 
 def is_hidden(path: Path) -> bool:
-    """A dotfile (`.draft.txt`, macOS's `._article.txt`): never read from a folder."""
+    """A dotfile (`.draft.txt`, macOS's `._article.txt`) or dot-folder (`.git`, `.cache`,
+    `.obsidian`): never read from a folder given to an ingest."""
     return path.name.startswith(".")
 
 
 #: Why a hidden file in a folder is not read (the ingest says so per file).
 HIDDEN_REASON = "hidden file (its name starts with a dot): not read"
+#: Why a hidden folder in a folder is not read (named once, never walked into).
+HIDDEN_FOLDER_REASON = "hidden folder (its name starts with a dot): not read"
 
 
-def hidden_article_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """The hidden files with an article's suffix that `iter_article_paths` leaves out
-    of the folders given, sorted: reported rather than skipped silently."""
-    found: set[Path] = set()
+@dataclass(frozen=True)
+class FolderWalk:
+    """What a folder holds: its files outside hidden folders, and the hidden folders
+    left out (the outermost ones: what is inside them is not even listed)."""
+
+    files: list[Path]
+    hidden_folders: list[Path]
+
+
+def walk_folder(folder: Path) -> FolderWalk:
+    """Every file under `folder` (links to folders not followed, as `rglob`), without
+    going into a hidden sub-folder: `.git/` may hold thousands of files, and an editor's
+    `.obsidian/` or a `.cache/` holds no article anyone meant to publish."""
+    files: list[Path] = []
+    hidden: list[Path] = []
+    for top, dirs, names in os.walk(folder):
+        here = Path(top)
+        hidden.extend(here / d for d in dirs if d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        files.extend(here / n for n in names if (here / n).is_file())
+    return FolderWalk(sorted(files), sorted(hidden))
+
+
+def hidden_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Path]]:
+    """What `iter_article_paths` leaves out of the folders given, sorted, to be reported
+    rather than skipped silently: the hidden files with an article's suffix (outside
+    hidden folders), and the outermost hidden sub-folders."""
+    files: set[Path] = set()
+    folders: set[Path] = set()
     for item in paths:
         p = Path(item)
         if p.is_dir():
-            found.update(c for c in p.rglob(".*") if is_hidden(c) and _has_article_suffix(c)
-                         and c.is_file())
-    return sorted(found)
+            walk = walk_folder(p)
+            files.update(f for f in walk.files if is_hidden(f) and _has_article_suffix(f))
+            folders.update(walk.hidden_folders)
+    return sorted(files), sorted(folders)
 
 
 def read_sidecar(path: Path) -> dict[str, object]:

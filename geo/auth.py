@@ -19,6 +19,7 @@ import ipaddress
 import json
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from geo import config
 from geo.errors import DataError, GeoError, PermissionDenied
+from geo.throttle import Throttle
 
 VIEWER, EDITOR = "viewer", "editor"
 #: How an identity was established (shown in the audit log's `who` only as the name).
@@ -181,3 +183,54 @@ def check_password(name: str, password: str, path: Path | None = None) -> bool:
         return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+# --- sign-in attempts -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one sign-in: `ok`, or refused; `retry_after` > 0 when the name (from
+    this client) has failed too often and must wait that many seconds, right password or
+    not. The same for a name that exists and one that does not."""
+
+    ok: bool
+    retry_after: float = 0.0
+
+
+_throttle_lock = threading.Lock()
+_throttle: Throttle | None = None
+
+
+def sign_in_throttle() -> Throttle:
+    """The server's one throttle (GEO_SIGNIN_ATTEMPTS, _WINDOW, _DELAY), made on first use:
+    every session of the dashboard is a thread of one process and shares it."""
+    global _throttle
+    with _throttle_lock:
+        if _throttle is None:
+            _throttle = Throttle(limit=config.signin_attempts(), window=config.signin_window(),
+                                 delay=config.signin_delay())
+        return _throttle
+
+
+def throttle_key(name: str, client: str | None) -> tuple[str, str | None]:
+    """What failures are counted against: the name (whatever its case) from one client
+    address, or the name alone when the address is unknown. Keyed by the pair, a stranger
+    elsewhere cannot lock a real editor out, and all visitors behind one proxy do not
+    share a counter."""
+    return name.strip().casefold(), client or None
+
+
+def attempt_sign_in(name: str, password: str, client: str | None, *,
+                    throttle: Throttle | None = None, path: Path | None = None) -> Attempt:
+    """Check a password unless this name and client are made to wait; count a failure,
+    forget them on success."""
+    throttle = sign_in_throttle() if throttle is None else throttle
+    key = throttle_key(name, client)
+    wait = throttle.wait(key)
+    if wait > 0:  # refused without checking: no password guess is tried while locked
+        return Attempt(False, wait)
+    if check_password(name.strip(), password, path):
+        throttle.success(key)
+        return Attempt(True)
+    return Attempt(False, throttle.failure(key))

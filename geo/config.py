@@ -13,6 +13,9 @@
 | GEO_TILES | tile URL template, or "none" | OpenStreetMap |
 | GEO_CORRECTIONS | analyst corrections file | data/corrections.json |
 | GEO_USERS | editors' sign-in file (argon2 hashes; `geo users add NAME`) | data/users.json |
+| GEO_SIGNIN_ATTEMPTS | failed sign-ins (one name, one client) before a wait | 5 |
+| GEO_SIGNIN_WINDOW | seconds within which those failures count | 900 |
+| GEO_SIGNIN_DELAY | seconds of the first wait; each further one doubles (at most 1 h) | 60 |
 | GEO_ONLINE_TIMEOUT | total seconds one request to an online geocoder may take | 10 |
 | GEO_ONLINE_MAX_BYTES | largest online geocoder answer read | 1 MB |
 | GEO_CACHE_DAYS | days a cached online answer (a place found) is trusted | 90 |
@@ -71,6 +74,22 @@ def corrections_path() -> Path:
 def users_path() -> Path:
     """GEO_USERS: the editors allowed to sign in to the dashboard (hashes, never passwords)."""
     return _path("GEO_USERS", DATA_DIR / "users.json")
+
+
+def signin_attempts() -> int:
+    """GEO_SIGNIN_ATTEMPTS: failed sign-ins of one name from one client before a wait."""
+    return int(_number("GEO_SIGNIN_ATTEMPTS", 5, 1, 1000,
+                       "a number of attempts between 1 and 1000", above=False))
+
+
+def signin_window() -> float:
+    """GEO_SIGNIN_WINDOW: the seconds within which failed sign-ins are counted."""
+    return _number("GEO_SIGNIN_WINDOW", 900.0, 0, 86400, "a number of seconds, e.g. 900")
+
+
+def signin_delay() -> float:
+    """GEO_SIGNIN_DELAY: the first wait after too many failures (doubled each time after)."""
+    return _number("GEO_SIGNIN_DELAY", 60.0, 0, 86400, "a number of seconds, e.g. 60")
 
 
 def prisons_path() -> Path:

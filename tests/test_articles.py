@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from geo.articles import (
     article_from_bytes,
+    hidden_paths,
     iter_article_paths,
     load_article,
     split_sentences,
@@ -130,6 +132,26 @@ def test_iter_article_paths_skips_sidecars_and_sorts(tmp_path: Path) -> None:
     assert [p.name for p in iter_article_paths([tmp_path])] == ["a.html", "b.md"]
     with pytest.raises(ArticleError, match="no such file"):
         iter_article_paths([tmp_path / "missing"])
+
+
+
+def test_hidden_folders_are_left_out_and_not_walked_into(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".git" / "objects").mkdir(parents=True)
+    (tmp_path / "sub" / ".cache").mkdir(parents=True)
+    write(tmp_path, "a.txt", STORY)
+    write(tmp_path / "sub", "b.txt", STORY)
+    write(tmp_path / "sub", ".c.txt", STORY)
+    write(tmp_path / ".git" / "objects", "x.txt", STORY)
+    write(tmp_path / "sub" / ".cache", "y.md", STORY)
+    assert iter_article_paths([tmp_path]) == [tmp_path / "a.txt", tmp_path / "sub" / "b.txt"]
+    assert hidden_paths([tmp_path]) == (
+        [tmp_path / "sub" / ".c.txt"], [tmp_path / ".git", tmp_path / "sub" / ".cache"])
+    listed: list[str] = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda p: listed.append(str(p)) or real_scandir(p))
+    iter_article_paths([tmp_path])
+    assert listed and not any(".git" in p or ".cache" in p for p in listed)
 
 
 # --- Formats ---------------------------------------------------------------------

@@ -84,3 +84,45 @@ def test_bad_names_passwords_and_files(tmp_path: Path) -> None:
     assert auth.users_configured(path)  # broken: editing stays closed
     path.write_text(json.dumps({"users": {"ana": {"hash": "not-a-hash"}}}))
     assert not auth.check_password("ana", "whatever1", path)
+
+
+def test_sign_in_attempts_are_throttled_alike_for_known_and_unknown_names(
+        tmp_path: Path) -> None:
+    """Five wrong passwords lock the name from that client, even against the right one;
+    an unknown name is locked the same way (nothing tells it apart); another client
+    address is not locked; a success resets the count."""
+    from geo.throttle import Throttle
+
+    users = tmp_path / "users.json"
+    auth.add_user("ana", "correct horse", users)
+    now = [0.0]
+    th = Throttle(limit=5, window=900, delay=60, clock=lambda: now[0])
+
+    def attempt(name: str, password: str, client: str | None = "10.0.0.1") -> auth.Attempt:
+        return auth.attempt_sign_in(name, password, client, throttle=th, path=users)
+
+    for name in ("ana", "nobody"):
+        results = [attempt(name, "wrong password") for _ in range(5)]
+        assert [r.ok for r in results] == [False] * 5
+        assert [r.retry_after for r in results] == [0, 0, 0, 0, 60]
+    assert attempt("ana", "correct horse") == auth.Attempt(False, 60)
+    assert attempt("Ana ", "correct horse").retry_after == 60  # the same name
+    assert attempt("ana", "correct horse", "10.0.0.2").ok  # elsewhere: not locked
+    now[0] += 60
+    assert attempt("ana", "correct horse") == auth.Attempt(True)
+    assert [attempt("ana", "wrong").retry_after for _ in range(4)] == [0] * 4  # reset
+    assert attempt("ana", "correct horse", None).ok  # no address: the name alone
+
+
+def test_the_servers_throttle_takes_its_settings_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(auth, "_throttle", None)
+    monkeypatch.setenv("GEO_SIGNIN_ATTEMPTS", "3")
+    monkeypatch.setenv("GEO_SIGNIN_WINDOW", "30")
+    monkeypatch.setenv("GEO_SIGNIN_DELAY", "2.5")
+    th = auth.sign_in_throttle()
+    assert (th.limit, th.window, th.delay) == (3, 30, 2.5) and auth.sign_in_throttle() is th
+    monkeypatch.setattr(auth, "_throttle", None)
+    monkeypatch.setenv("GEO_SIGNIN_DELAY", "soon")
+    with pytest.raises(GeoError, match="GEO_SIGNIN_DELAY='soon'"):
+        auth.sign_in_throttle()

@@ -39,7 +39,7 @@ def test_french_is_french() -> None:
     allowed = {"n_incidents", "n_incidents_1", "col.event_date", "col.types", "col.commune",
                "col.lat", "col.lon", "col.sources", "col.article", "prec.commune",
                "layer_incidents", "map.date", "map.sources", "source", "chart_y",
-               "upload_skipped"}
+               "upload_skipped", "wait_minutes"}
     assert set(same) <= allowed, set(same) - allowed
 
 

@@ -21,10 +21,11 @@ skipped for an error (the others are still committed), 2 if nothing could be don
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from geo import config
-from geo.articles import HIDDEN_REASON
+from geo.articles import HIDDEN_FOLDER_REASON, HIDDEN_REASON
 from geo.cli import add_online_options, online_choice
 
 
@@ -73,15 +74,21 @@ def read_meta(path: str | None) -> dict[str, str | None] | None:
     return validate_overrides(data, path)
 
 
-def hidden_files(items: list) -> list[str]:
-    """The dotfiles in the folders given (not URLs), named under the folder as typed."""
+def hidden_entries(items: list) -> tuple[list[str], list[str]]:
+    """The dotfiles and the dot-folders in the folders given (not URLs), named under the
+    folder as typed: (files, folders)."""
     from pathlib import Path
 
-    from geo.articles import hidden_article_paths
+    from geo.articles import hidden_paths
 
     folders = [str(i) for i in items if not str(i).startswith(("http://", "https://"))
                and Path(str(i)).is_dir()]
-    return [str(p) for p in hidden_article_paths(folders)]
+    files, dirs = hidden_paths(folders)
+    return [str(p) for p in files], [str(p) + os.sep for p in dirs]
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
     paths = args.paths or [config.SEEDS_DIR]
     overrides = read_meta(args.meta)
-    hidden = hidden_files(paths)
+    hidden, hidden_dirs = hidden_entries(paths)
     store = Store(args.db)
     try:
         store.check_writable()  # before any file is read, not after all are extracted
@@ -112,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
         if line.startswith("skipped ") or not args.quiet:
             print(line, file=sys.stderr, flush=True)
 
+    for path in hidden_dirs:
+        say(f"skipped {path}: {HIDDEN_FOLDER_REASON}")
     for path in hidden:
         say(f"skipped {path}: {HIDDEN_REASON}")
     try:
@@ -131,10 +140,13 @@ def run(args: argparse.Namespace) -> int:
     if duplicates:
         parts.append(f"{duplicates} duplicate{'s' if duplicates != 1 else ''}")
     if hidden:
-        parts.append(f"{len(hidden)} hidden")
+        parts.append(_count(len(hidden), "hidden file"))
+    if hidden_dirs:
+        parts.append(_count(len(hidden_dirs), "hidden folder"))
     parts.append(f"{len(report.failed)} failed")
     print(f"ingest: {', '.join(parts)}; {report.incidents} incidents in {store.path}",
           file=sys.stderr)
-    if not (report.added or report.updated or report.skipped or report.failed or hidden):
+    if not (report.added or report.updated or report.skipped or report.failed or hidden
+            or hidden_dirs):
         print("ingest: no article file found (.txt, .html, .htm, .md)", file=sys.stderr)
     return 1 if report.failed else 0

@@ -96,6 +96,10 @@ TEXTS: dict[str, str] = {
     "signin_password": "Mot de passe",
     "signin_submit": "Se connecter",
     "signin_failed": "Nom d’utilisateur ou mot de passe incorrect.",
+    "signin_throttled": "Trop de connexions échouées. Réessayez après {at} UTC "
+                        "(dans {wait}).",
+    "wait_seconds": "{n} secondes",
+    "wait_minutes": "{n} minutes",
     "signin_oidc": "Se connecter avec votre organisation",
     "signed_in_as": "Connecté en tant que {name} (éditeur).",
     "sign_out": "Se déconnecter",

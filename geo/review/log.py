@@ -39,8 +39,15 @@ def init_schema(conn: sqlite3.Connection) -> None:
         conn.execute(SCHEMA)
 
 
-def _connect(db: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(db, timeout=120, isolation_level=None)
+def _connect(db: Path, *, read: bool = False) -> sqlite3.Connection:
+    """A connection for a write, or for a read that also works on read-only media (the
+    store's own rule: `mode=ro`, `immutable=1` where no -shm can be made)."""
+    uri = None
+    if read:
+        from geo.store.sqlite import read_only_uri
+
+        uri = read_only_uri(Path(db))
+    conn = sqlite3.connect(uri or db, timeout=120, isolation_level=None, uri=uri is not None)
     conn.execute("PRAGMA busy_timeout = 120000")
     return conn
 
@@ -69,7 +76,7 @@ def record(db: Path, who: str, action: str, incident_id: str, before: Any, after
 def entries(db: Path, incident_id: str | None = None) -> list[dict[str, Any]]:
     """The log, newest first (one incident's when `incident_id` is given)."""
     try:
-        conn = _connect(db)
+        conn = _connect(db, read=True)
         try:
             if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
                                 (TABLE,)).fetchone():

@@ -1,11 +1,29 @@
-"""The SQLite schema of the incident store (PRAGMA user_version = SCHEMA_VERSION)."""
+"""The SQLite schema of the incident store (PRAGMA user_version = SCHEMA_VERSION), and
+how a file of an older version is read or upgraded.
+
+A new store is made at version 1 (`SCHEMA`) and taken through every step of `UPGRADES`,
+so the path an old file follows is the one every new store follows too. A writable
+store of an older version is upgraded when it is opened; a read-only one cannot be, and
+is read as it is when its version is at least `READABLE_FROM` (the oldest whose files
+this code reads without change), else refused with a message saying to open it once
+where it can be written.
+
+Versions: 1, the incident tables (the audit log and the feed tables were added later
+by their own modules, on first use, so a version-1 file may lack them); 2, those three
+tables made with the store. Every reader copes with their absence, so version 1 is
+read as is.
+"""
 
 from __future__ import annotations
 
 from geo import export
+from geo.review import log as review_log
+from geo.web import seen
 
 #: PRAGMA user_version of the files this code writes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: The oldest version a read-only file may have to be read as it is.
+READABLE_FROM = 1
 
 ROW_COLUMNS = ", ".join(
     f"{name} {'REAL' if kind == 'float' else 'INTEGER' if kind == 'int' else 'TEXT'}"
@@ -79,3 +97,10 @@ INSERT_INCIDENT = (
     f"VALUES ({', '.join('?' * (len(export.COLUMN_NAMES) + 2))})"
 )
 
+
+#: The statements taking a file from version N (the key) to N + 1, run in the same
+#: transaction as the version's change; none may need data this code no longer reads.
+UPGRADES: dict[int, tuple[str, ...]] = {
+    1: (review_log.SCHEMA, *seen.SCHEMA),  # CREATE TABLE IF NOT EXISTS: a v1 file may have them
+}
+assert sorted(UPGRADES) == list(range(1, SCHEMA_VERSION)), "one step per version"

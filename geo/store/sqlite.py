@@ -23,8 +23,10 @@ Design, and why:
   stored with every write; exports are a join of ready-made lines.
 - Incidents added with `add_incidents` (synthetic benchmarks, imports) have
   origin 'direct' and are left alone by the rebuild.
-- Schema changes bump SCHEMA_VERSION (PRAGMA user_version); a file from a newer
-  version is refused with a clear message rather than misread.
+- Schema changes bump SCHEMA_VERSION (PRAGMA user_version) with an upgrade step
+  (geo.store.schema): an older file is upgraded on opening, or, read-only, read as it
+  is when it can be; a file from a newer version is refused with a clear message
+  rather than misread.
 """
 
 from __future__ import annotations
@@ -61,7 +63,14 @@ from geo.store.facets import Facets
 from geo.store.filters import Filters, _as_date, search_words
 from geo.store.merge import MERGE_VERSION, _combine, merge_incidents
 from geo.store.records import _dumps, _record, _search_text
-from geo.store.schema import INSERT_INCIDENT, ORDER, SCHEMA, SCHEMA_VERSION
+from geo.store.schema import (
+    INSERT_INCIDENT,
+    ORDER,
+    READABLE_FROM,
+    SCHEMA,
+    SCHEMA_VERSION,
+    UPGRADES,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +85,7 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 
 
 
-def _read_only_uri(path: Path) -> str | None:
+def read_only_uri(path: Path) -> str | None:
     """The SQLite URI of an existing store that cannot be written, or None. A file that
     cannot be written opens read-only (`mode=ro`); on read-only media (the folder, where
     SQLite keeps the WAL's -wal and -shm files, cannot be written) also `immutable=1`:
@@ -87,6 +96,11 @@ def _read_only_uri(path: Path) -> str | None:
     if folder_ok and os.access(path, os.W_OK):
         return None
     return f"{path.resolve().as_uri()}?mode=ro" + ("" if folder_ok else "&immutable=1")
+
+
+def _has_tables(conn: sqlite3.Connection) -> bool:
+    return bool(conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                             ).fetchone()[0])
 
 
 class _Connection(sqlite3.Connection):
@@ -112,7 +126,7 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"{self.path}: cannot create its folder: {exc}") from exc
-        self._ro_uri = _read_only_uri(self.path)
+        self._ro_uri = read_only_uri(self.path)
         self.read_only = self._ro_uri is not None
         self._local = threading.local()
         self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
@@ -216,10 +230,7 @@ class Store:
                 f"GEO_DB at another file."
             )
         if self.read_only:
-            if version < SCHEMA_VERSION:
-                raise StoreError(f"{self.path} is read-only and not an incident store of "
-                                 "this version (it cannot be upgraded in place)")
-            return
+            return self._check_read_only(conn, version)
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         if version == SCHEMA_VERSION:
@@ -227,17 +238,36 @@ class Store:
         with self._write() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
-                tables = conn.execute(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                ).fetchone()[0]
-                if tables:
+                if _has_tables(conn):
                     raise StoreError(f"{self.path} is a SQLite file but not an incident store")
                 for statement in SCHEMA:
                     conn.execute(statement)
                 conn.execute("INSERT INTO meta (key, value) VALUES ('uuid', ?)",
                              (uuid.uuid4().hex,))
+                version = 1
+            for step in range(version, SCHEMA_VERSION):
+                for statement in UPGRADES[step]:
+                    conn.execute(statement)
+            if version != SCHEMA_VERSION:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                review_log.init_schema(conn)
+            review_log.init_schema(conn)
+
+    def _check_read_only(self, conn: sqlite3.Connection, version: int) -> None:
+        """A read-only store is read as it is, from READABLE_FROM on; anything older, or
+        no store at all, is one line naming the file and what to do."""
+        if version == 0:
+            if _has_tables(conn):
+                raise StoreError(f"{self.path} is a SQLite file but not an incident store")
+            raise StoreError(f"{self.path} is empty (no incident store in it yet) and "
+                             "read-only: make it where it can be written (`python -m geo "
+                             "ingest`), then copy it here")
+        if version < READABLE_FROM:
+            raise StoreError(
+                f"{self.path} has the store format of an older version (schema {version}; "
+                f"this one reads {READABLE_FROM} to {SCHEMA_VERSION} as they are) and is "
+                "read-only, so it cannot be upgraded here: open it once where it can be "
+                "written (`python -m geo export --db FILE > /dev/null` upgrades it, as "
+                "does `python -m geo ingest`), then put it back")
 
     def _retry(self, fn: Callable[[], Any]) -> Any:
         deadline = time.monotonic() + LOCK_TIMEOUT_S

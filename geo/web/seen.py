@@ -18,7 +18,8 @@ from pathlib import Path
 
 from geo.errors import StoreError
 
-_SCHEMA = (
+#: The two tables (also created with every store: geo.store.schema, version 2).
+SCHEMA = (
     """CREATE TABLE IF NOT EXISTS web_seen (
         kind TEXT NOT NULL CHECK (kind IN ('url', 'guid')),
         value TEXT NOT NULL,
@@ -42,7 +43,7 @@ class SeenItems:
         try:
             self._conn = sqlite3.connect(self.path, timeout=120, isolation_level=None)
             self._conn.execute("PRAGMA busy_timeout = 120000")
-            for statement in _SCHEMA:
+            for statement in SCHEMA:
                 self._conn.execute(statement)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: {exc}") from exc

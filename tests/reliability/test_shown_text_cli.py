@@ -30,6 +30,41 @@ def test_dotfiles_in_a_folder_are_reported_one_by_one(geo_env: dict[str, str],
     assert "1 added" in result.stderr and "2 hidden" in result.stderr
 
 
+def test_hidden_folders_are_not_read_and_each_is_named(geo_env: dict[str, str],
+                                                       tmp_path: Path) -> None:
+    """`.git/`, `.obsidian/`, a nested `.cache/`: never walked into (an article inside
+    is not read), each named once with its trailing slash and counted; a folder given
+    by name is read even when its own name starts with a dot."""
+    folder = tmp_path / "in"
+    for sub in (".git/objects/ab", ".obsidian", "2025/.cache/deep", "2025/mars"):
+        (folder / sub).mkdir(parents=True)
+    (folder / "a.txt").write_text(ARTICLE, "utf-8")
+    (folder / "2025" / "mars" / "b.md").write_text(
+        "Un surveillant a été agressé à la prison de Fresnes le 4 mars 2025.", "utf-8")
+    (folder / ".git" / "objects" / "ab" / "note.txt").write_text(ARTICLE.replace("3", "5"))
+    (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n", "utf-8")
+    (folder / ".obsidian" / "workspace.md").write_text(ARTICLE.replace("3", "6"), "utf-8")
+    (folder / ".obsidian" / ".draft.md").write_text(ARTICLE.replace("3", "7"), "utf-8")
+    (folder / "2025" / ".cache" / "deep" / "c.txt").write_text(ARTICLE.replace("3", "8"))
+    result = run_geo(geo_env, "ingest", "-q", folder)
+    assert result.returncode == 0, result.stderr  # hidden folders are not failures
+    skipped = [x for x in result.stderr.splitlines() if x.startswith("skipped ")]
+    assert skipped == [
+        f"skipped {folder / name}/: hidden folder (its name starts with a dot): not read"
+        for name in (".git", ".obsidian", "2025/.cache")]
+    assert "2 added" in result.stderr and "3 hidden folders" in result.stderr
+    assert "hidden file" not in result.stderr  # .obsidian/.draft.md: inside, not listed
+    export = run_geo(geo_env, "export")
+    assert export.returncode == 0
+    assert "Nîmes" in export.stdout and "Fresnes" in export.stdout
+    for day in ("5 mars", "2025-03-05", "2025-03-06", "2025-03-07", "2025-03-08"):
+        assert day not in export.stdout  # nothing from the hidden folders
+
+    again = run_geo(geo_env, "ingest", folder / ".obsidian")  # given by name: read
+    assert again.returncode == 0, again.stderr
+    assert "1 added" in again.stderr and "1 hidden file" in again.stderr
+
+
 def test_a_deeply_nested_sidecar_is_named_by_extract(geo_env: dict[str, str],
                                                       tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text(ARTICLE, "utf-8")
