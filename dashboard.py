@@ -125,8 +125,37 @@ def get_chart(db: str, stamp: str, state: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def get_map_data(db: str, stamp: str, state: str, lang: str = "en") -> mapview.MapData:
-    return mapview.map_data(get_view(db, stamp, state).frame, get_prisons(), lang=lang)
+def get_map_data(db: str, stamp: str, state: str, lang: str = "en",
+                 payload: bool = True) -> mapview.MapData:
+    return mapview.map_data(get_view(db, stamp, state).frame, get_prisons(), lang=lang,
+                            payload=payload)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def get_row_ids(db: str, stamp: str, whole: str) -> pd.Index:
+    """The incident ids of the whole store's payload rows (read-only, shared)."""
+    return mapview.pinned_ids(get_view(db, stamp, whole).frame)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def get_row_mask(db: str, stamp: str, state: str, whole: str) -> str:
+    return mapview.row_mask(get_row_ids(db, stamp, whole), get_view(db, stamp, state).frame)
+
+
+def map_selection(db: str, stamp: str, state: str, whole: str,
+                  lang: str) -> tuple[mapview.MapData, mapview.MapData, str | None]:
+    """(the selection's counts and legend, the payload to serve, its row mask or None).
+    A filter state is drawn from the rows of the whole store's payload, which the page
+    keeps once fetched: the server computes counts and a bitmask, not a new payload.
+    A small selection of a large store has its own payload (popups with sources)."""
+    full = get_map_data(db, stamp, whole, lang)
+    if state == whole:
+        return full, full, None
+    part = get_map_data(db, stamp, state, lang, payload=False)
+    if mapview.drawable_from(full, part):
+        return part, full, get_row_mask(db, stamp, state, whole)
+    own = get_map_data(db, stamp, state, lang)
+    return own, own, None
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)
@@ -597,7 +626,8 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
     facets = get_facets(str(db), stamp)
     view = get_view(str(db), stamp, state)
     frame, off_map = view.frame, view.off_map
-    map_data = get_map_data(str(db), stamp, state, lang)
+    whole = canonical(Filters(include_rejected=filters.include_rejected).to_query_params())
+    map_data, served, rows = map_selection(str(db), stamp, state, whole, lang)
     base = assets.static_base_url()
 
     st.title(t("title"))
@@ -617,7 +647,7 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
     # The incident of a shared link opens while the page shows the state it came with.
     focus = st.session_state.get("_focus0") if not filters.to_query_params() else None
     try:
-        data_url = assets.publish(map_data.incidents_json, map_data.incidents_name, base=base)
+        data_url = assets.publish(served.incidents_json, served.incidents_name, base=base)
     except GeoError as exc:  # the map's folder became unwritable (StaticNotWritable)
         st.error(md(exc))
         st.stop()
@@ -628,7 +658,8 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
         mapview.base_map(map_data, tiles=config.tiles(), asset_base=base,
                          view=st.session_state.get("_view0")),
         feature_group_to_add=mapview.Selection(
-            map_data, data_url=data_url, focus=focus, fit=bool(filters.to_query_params())),
+            map_data, data_url=data_url, rows=rows, focus=focus,
+            fit=bool(filters.to_query_params())),
         key="incident_map", height=560, use_container_width=True, returned_objects=[],
     )
     stem = export.file_stem(filters)

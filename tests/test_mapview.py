@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import gzip
 import json
@@ -433,3 +434,33 @@ def test_a_selection_carries_what_changes_with_the_filters() -> None:
     assert o["legend"] == md.legend and "lg-row" in o["legend"]
     inline = mapview.Selection(md)
     assert inline.payload == md.incidents_json and inline.options["payloadUrl"] is None
+
+
+def test_a_selection_s_rows_are_a_bitmask_over_the_whole_payload() -> None:
+    from geo.export import incidents_frame
+
+    incs = [incident(i, lat=43 + i / 100) for i in range(12)]
+    incs.append(incident(99, "department"))  # not pinned: no row
+    whole = incidents_frame(incs)
+    ids = mapview.pinned_ids(whole)
+    assert list(ids) == [i.incident_id for i in incs[:12]]
+    part = whole[whole["incident_id"].isin({incs[0].incident_id, incs[9].incident_id,
+                                            incs[11].incident_id, "t099"})]
+    mask = base64.b64decode(mapview.row_mask(ids, part))
+    assert len(mask) == 2  # 12 rows: two bytes, the first row in the high bit
+    bits = [(mask[i >> 3] >> (7 - (i & 7))) & 1 for i in range(12)]
+    assert bits == [1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1]
+    assert mapview.row_mask(ids, whole.iloc[0:0]) == base64.b64encode(bytes(2)).decode()
+
+
+def test_a_selection_is_drawn_from_the_whole_payload_unless_it_would_lose_details() -> None:
+    small = mapview.map_data([incident(i, lat=43 + i / 100) for i in range(5)], [])
+    counts = mapview.map_data([incident(1)], [], payload=False)
+    assert counts.incidents_json == "" and counts.n_pinned == 1 and counts.legend
+    assert mapview.drawable_from(small, counts)  # the whole payload has every detail
+    big = mapview.map_data([incident(i, lat=43 + i / 1000) for i in range(8)], [],
+                           detail_limit=4)
+    assert not mapview.drawable_from(big, counts, detail_limit=4)  # would lose sources
+    many = mapview.map_data([incident(i, lat=43 + i / 1000) for i in range(6)], [],
+                            payload=False)
+    assert mapview.drawable_from(big, many, detail_limit=4)  # too many for details anyway

@@ -269,12 +269,23 @@
     }
     // Each selection replaces the markers in place: the map, its view and the other
     // layers stay. A selection that arrives while an older one loads wins.
-    map.on("geo:select", function (e) {
+    // The last payload fetched stays: a selection drawn from its rows (a bitmask,
+    // `rows`) needs nothing more from the server.
+    var kept = {url: null, payload: null};
+    function payloadOf(s) {
+      if (s.payload) { return Promise.resolve(s.payload); }
+      if (kept.url === s.payloadUrl) { return kept.payload; }
+      kept.url = s.payloadUrl;
+      kept.payload = fetchPayload(s.payloadUrl);
+      kept.payload.catch(function () { kept.url = null; });  // tried again next time
+      return kept.payload;
+    }
+    map.on("geo:incidents", function (e) {
       var s = e.selection, mine = ++latest;
       box.setAttribute("data-loading", "1");
-      var got = s.payload ? Promise.resolve(s.payload) : fetchPayload(s.payloadUrl);
-      got.then(function (P) {
+      payloadOf(s).then(function (P) {
           if (mine !== latest) { return; }
+          if (s.rows) { P = subset(P, s.rows); }
           if (errorBox) { errorBox.remove(); errorBox = null; }
           box.removeAttribute("data-incidents-error");
           if (undo) { undo(); }
@@ -287,5 +298,22 @@
     return group;
   }
 
-  window.GeoIncidents = {layer: layer};
+  /** The payload's rows (and details) whose bit is set in `mask`: base64, one bit
+   * per row, the first row in the high bit of the first byte (geo.mapview.row_mask). */
+  function subset(P, mask) {
+    var bits = atob(mask), rows = [], details = P.details ? [] : null;
+    for (var i = 0; i < P.rows.length; i++) {
+      if ((bits.charCodeAt(i >> 3) >> (7 - (i & 7))) & 1) {
+        rows.push(P.rows[i]);
+        if (details) { details.push(P.details[i]); }
+      }
+    }
+    var out = {};
+    Object.keys(P).forEach(function (k) { out[k] = P[k]; });
+    out.rows = rows;
+    out.details = details;
+    return out;
+  }
+
+  window.GeoIncidents = {layer: layer, subset: subset};
 })();

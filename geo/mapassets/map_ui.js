@@ -256,11 +256,14 @@
   }
 
   /** A new selection (the filters changed): every layer that depends on it listens
-   * to "geo:select" and updates itself in place (geo.mapview.Selection). The map,
+   * to "geo:select" ("geo:incidents" for the incident layer, told first) and updates
+   * itself in place (geo.mapview.Selection). The map,
    * its base layers and the reader's view stay. */
   function select(map, selection, payload) {
     if (payload) { selection.payload = payload; }
     state(map).selection = selection;
+    // The incidents first: their file loads while the other layers redraw.
+    map.fire("geo:incidents", {selection: selection});
     map.fire("geo:select", {selection: selection});
   }
 

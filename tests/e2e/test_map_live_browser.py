@@ -6,11 +6,12 @@ scripts still load is not lost."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from e2e.conftest import Page, Server
+from e2e.conftest import Page, Server, chromium_path, run_dashboard
 from e2e.sample_store import TYPE_COUNTS
 from e2e.test_dashboard_browser import (
     MAP_FRAME,
@@ -25,6 +26,9 @@ from e2e.test_dashboard_browser import (
 )
 
 pytestmark = pytest.mark.browser
+
+#: More incidents than popups carry sources for (geo.mapview.DETAIL_LIMIT = 5,000).
+LARGE = 6_500
 
 #: Incidents pinned on the map with no filter (two of the 14 are not pinnable).
 PINNED = 12
@@ -105,4 +109,54 @@ def test_a_filter_changed_while_the_map_loads_is_not_lost(
     page.page.wait_for_timeout(500)
     assert frame.locator(".leaflet-container").get_attribute("data-incidents") == str(
         TYPE_COUNTS["gunfire"])
+    assert not page.errors
+
+
+@pytest.fixture(scope="module")
+def large_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    from benchmarks.synth import synthetic_incidents
+    from geo.store import Store
+
+    chromium_path()
+    tmp = tmp_path_factory.mktemp("large")
+    with Store(tmp / "incidents.sqlite") as store:
+        store.add_incidents(synthetic_incidents(LARGE))
+    with run_dashboard(tmp / "incidents.sqlite", tmp) as running:
+        yield running
+
+
+def open_recent(frame: Any) -> str:
+    """Open the newest incident's popup from the list beside the map; its text."""
+    frame.locator("details.geo-recent li[data-row]").first.click()
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=TIMEOUT_MS)
+    return popup.inner_text()
+
+
+def test_a_small_selection_of_a_large_store_has_its_own_payload_with_sources(
+    page: Page, large_server: Server,
+) -> None:
+    """The whole store's payload leaves sources out of popups above 5,000 incidents:
+    a selection below that gets its own, with them; the map is still not reloaded."""
+    open_app(page, large_server)
+    frame = map_frame(page)
+    pinned = metric(page, "On the map")
+    assert pinned > 5_000
+    frame.locator(f'.leaflet-container[data-incidents="{pinned}"]').wait_for(timeout=TIMEOUT_MS)
+    box = frame.locator(".leaflet-container")
+    box.evaluate("el => { window.__sameMap = el; }")
+    assert "Sources and evidence are in the table below" in open_recent(frame)
+    payloads = {u for u in page.requests if "/mapdata/" in u}
+
+    choose_type(page, "Arson")
+    page.page.wait_for_url(re.compile(r"type=arson"), timeout=TIMEOUT_MS)
+    page.page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=TIMEOUT_MS)
+    chosen = metric(page, "On the map")
+    assert 0 < chosen < 5_000
+    frame.locator(f'.leaflet-container[data-incidents="{chosen}"]').wait_for(timeout=TIMEOUT_MS)
+    assert box.evaluate("el => window.__sameMap === el")
+    assert {u for u in page.requests if "/mapdata/" in u} - payloads, "its own payload"
+    text = open_recent(frame)
+    assert "Sources:" in text and "table below" not in text
     assert not page.errors

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from e2e.conftest import ROOT, Page, Server, chromium_path, run_dashboard
 from e2e.sample_store import TYPE_COUNTS, make_store

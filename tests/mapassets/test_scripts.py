@@ -24,12 +24,13 @@ const vm = require("vm"), fs = require("fs");
 const [dir, search, expr] = process.argv.slice(1);
 const window = {top: {location: {origin: "http://app", pathname: "/", search: search}}};
 window.L = {Map: {}};
-const ctx = vm.createContext({window: window, L: window.L, URLSearchParams: URLSearchParams});
-for (const f of ["map_ui.js", "areas.js", "incidents.js"]) {
+const ctx = vm.createContext({window: window, L: window.L, URLSearchParams: URLSearchParams,
+                               atob: atob});
+for (const f of ["map_ui.js", "areas.js", "incidents.js", "prisons.js"]) {
   vm.runInContext(fs.readFileSync(dir + "/" + f, "utf8"), ctx, {filename: f});
 }
 ctx.GeoMapUi = window.GeoMapUi; ctx.GeoAreas = window.GeoAreas;
-ctx.GeoIncidents = window.GeoIncidents;
+ctx.GeoIncidents = window.GeoIncidents; ctx.GeoPrisons = window.GeoPrisons;
 console.log(JSON.stringify(vm.runInContext(expr, ctx)));
 """
 
@@ -68,4 +69,25 @@ def test_the_department_scale_darkens_with_the_count_and_leaves_zero_blank() -> 
 
 def test_every_script_loads_and_defines_its_entry_points() -> None:
     assert run("[typeof GeoIncidents.layer, typeof GeoAreas.departments,"
-               " typeof GeoMapUi.init]") == ["function"] * 3
+               " typeof GeoMapUi.init, typeof GeoMapUi.select, typeof GeoPrisons.layer]"
+               ) == ["function"] * 5
+
+
+def test_a_selection_s_bitmask_picks_its_rows_and_details_from_the_whole_payload() -> None:
+    """geo.mapview.row_mask in Python, GeoIncidents.subset in the page: the same bits."""
+    from geo.export import incidents_frame
+    from tests.test_mapview import incident
+
+    incs = [incident(i, lat=43 + i / 100) for i in range(11)]
+    whole = incidents_frame(incs)
+    md = mapview.map_data(whole, [])
+    picked = {incs[0].incident_id, incs[7].incident_id, incs[8].incident_id,
+              incs[10].incident_id}
+    mask = mapview.row_mask(mapview.pinned_ids(whole), whole[whole["incident_id"].isin(picked)])
+    got = run(f"(function () {{ var P = {md.incidents_json};"
+              f" var Q = GeoIncidents.subset(P, {json.dumps(mask)}), C = GeoMapUi.columns(Q);"
+              " return {ids: Q.rows.map(function (r) { return Q.strings[r[C.id]]; }),"
+              " details: Q.details.length, strings: Q.strings.length === P.strings.length,"
+              " whole: P.rows.length}; })()")
+    assert got["ids"] == [i.incident_id for i in incs if i.incident_id in picked]
+    assert got["details"] == 4 and got["strings"] and got["whole"] == 11
