@@ -127,6 +127,10 @@ def large_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def open_recent(frame: Any) -> str:
     """Open the newest incident's popup from the list beside the map; its text."""
+    shown = frame.locator(".leaflet-popup")
+    if shown.count():  # close the last one first: a closing popup fades out
+        frame.locator(".leaflet-popup-close-button").first.click()
+        shown.first.wait_for(state="detached", timeout=TIMEOUT_MS)
     frame.locator("details.geo-recent li[data-row]").first.click()
     popup = frame.locator(".leaflet-popup-content")
     popup.wait_for(timeout=TIMEOUT_MS)
