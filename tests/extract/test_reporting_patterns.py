@@ -614,3 +614,18 @@ def test_what_happens_during_a_visit_is_at_the_visited_prison(extract, text: str
 def test_outside_a_named_prison_is_the_prison(extract, text: str) -> None:
     (inc,) = extract(text)
     assert inc.prison_id == "cp-toulon-la-farlede" and inc.geo_precision == "commune"
+
+
+# --- Press short forms of prisons named after several communes -------------------------
+
+@pytest.mark.parametrize("text, prison", [
+    ("Gunmen opened fire on Lille-Sequedin prison overnight.", "cp-lille-loos-sequedin"),
+    ("Des tirs ont visé la prison de Lille-Sequedin cette nuit.", "cp-lille-loos-sequedin"),
+    ("Un surveillant a été agressé au centre pénitentiaire d'Alençon-Condé mardi.",
+     "cp-alencon-conde-sur-sarthe"),
+    ("An inmate stabbed a guard at Rennes-Vezin-le-Coquet prison on Monday.",
+     "cp-rennes-vezin"),
+])
+def test_a_prisons_short_form_names_it(extract, text: str, prison: str) -> None:
+    (inc,) = extract(text)
+    assert inc.prison_id == prison and inc.geo_precision == "commune"
