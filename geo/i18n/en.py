@@ -197,6 +197,7 @@ TEXTS: dict[str, str] = {
     "date.day": "{day} (exact day)",
     "date.week": "week of {day}",
     "date.month": "{month} (month only)",
+    "date.year": "{year} (year only)",
     "date.unknown_precision": "around {day} (precision unknown)",
     "date.unknown": "date unknown",
     "date.unknown_reported": "date unknown (first reported {day})",

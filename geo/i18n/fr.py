@@ -202,6 +202,7 @@ TEXTS: dict[str, str] = {
     "date.day": "{day} (jour exact)",
     "date.week": "semaine du {day}",
     "date.month": "{month} (mois seulement)",
+    "date.year": "{year} (année seulement)",
     "date.unknown_precision": "vers le {day} (précision inconnue)",
     "date.unknown": "date inconnue",
     "date.unknown_reported": "date inconnue (premier signalement le {day})",

@@ -629,3 +629,23 @@ def test_outside_a_named_prison_is_the_prison(extract, text: str) -> None:
 def test_a_prisons_short_form_names_it(extract, text: str, prison: str) -> None:
     (inc,) = extract(text)
     assert inc.prison_id == prison and inc.geo_precision == "commune"
+
+
+# --- Events recalled by their year --------------------------------------------------
+
+@pytest.mark.parametrize("text, day", [
+    ("Shots were fired at Toulon prison on Tuesday. In 2019, Fresnes prison was attacked "
+     "too.", dt.date(2019, 1, 1)),
+    ("Des tirs ont visé la prison de Toulon mardi. En 2019, la prison de Fresnes avait "
+     "déjà été attaquée.", dt.date(2019, 1, 1)),
+    ("Shots were fired at Toulon prison on Tuesday. Last year, Fresnes prison was attacked "
+     "too.", dt.date(2024, 1, 1)),
+    ("Des tirs ont visé la prison de Toulon mardi. L'an dernier, la prison de Fresnes avait "
+     "déjà été attaquée.", dt.date(2024, 1, 1)),
+])
+def test_an_event_recalled_by_its_year_is_dated_to_the_year(extract, text: str,
+                                                             day: dt.date) -> None:
+    incs = {i.prison_id: i for i in extract(text)}
+    assert (incs["cp-toulon-la-farlede"].event_date,
+            incs["cp-toulon-la-farlede"].date_precision) == (dt.date(2025, 4, 15), "day")
+    assert (incs["cp-fresnes"].event_date, incs["cp-fresnes"].date_precision) == (day, "year")

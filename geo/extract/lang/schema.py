@@ -121,7 +121,8 @@ TABLE_KEYS: dict[tuple[str, str], frozenset[str]] = {
     ("dates", "rules"): frozenset(
         {"night_range", "night_weekdays", "day_month", "month_day", "month_year", "month",
          "weekday", "night", "yesterday", "day_before_yesterday", "today", "days_ago",
-         "weeks_ago", "days_earlier", "week", "last_month", "run_duration"}),
+         "weeks_ago", "days_earlier", "week", "last_month", "run_duration", "year",
+         "last_year"}),
     ("casualties", "zero"): frozenset({"injured", "killed", "both"}),
     ("relative", "clues"): frozenset({"distance", "between", "near", "direction"}),
 }
