@@ -554,6 +554,10 @@ def test_a_clue_next_to_the_trigger_beats_a_country_abroad(extract, text: str) -
     "Après les attaques, le ministre a confirmé le projet de construction d'une prison à Nice.",
     "Après les incendies, le garde des Sceaux a évoqué la future prison de Nice.",
     "Après les tirs, un nouvel établissement pénitentiaire sera construit à Nice.",
+    "Après les incendies, le chantier de la prison de Nice a été suspendu.",
+    "After the arson attacks, the expansion of the prison in Nice was put on hold.",
+    "The government will fund the construction of two new prisons in Nice and Marseille "
+    "after the attacks.",
 ])
 def test_a_prison_being_planned_is_no_scene(extract, text: str) -> None:
     assert pinned(extract(text)) == []
