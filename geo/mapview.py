@@ -297,6 +297,8 @@ def date_label(event_date: Any, precision: Any, first_reported: Any = None,
         return t("date.week", day=day)
     if precision == "month":
         return t("date.month", month=day[:7])
+    if precision == "year":
+        return t("date.year", year=day[:4])
     return t("date.unknown_precision", day=day)
 
 
@@ -440,6 +442,8 @@ def _date_labels(strings: _Strings, frame: pd.DataFrame, lang: str = "en") -> np
     label = label.mask(precision == "week", _around(t["date.week"], day, "day"))
     label = label.mask(precision == "month",
                        _around(t["date.month"], day.str.slice(0, 7), "month"))
+    label = label.mask(precision == "year",
+                       _around(t["date.year"], day.str.slice(0, 4), "year"))
     unknown = _around(t["date.unknown_reported"], reported, "day").fillna(t["date.unknown"])
     label = label.mask(day.isna(), unknown)
     codes, uniques = pd.factorize(_escaped(label))

@@ -98,7 +98,7 @@ def precision_rank(precision: str | None) -> int:
 #: Precisions that may be pinned on a map as a point.
 PINNABLE_PRECISIONS: frozenset[str] = frozenset({"facility", "commune", "approximate"})
 
-DATE_PRECISIONS: tuple[str, ...] = ("day", "week", "month", "unknown")
+DATE_PRECISIONS: tuple[str, ...] = ("day", "week", "month", "year", "unknown")
 
 STATUSES: tuple[str, ...] = ("auto", "verified", "rejected")
 

@@ -23,9 +23,12 @@ import argparse
 import csv
 import io
 import os
+import re
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 from typing import Protocol
 
@@ -109,6 +112,12 @@ def commune_gazetteer() -> CommuneSource:
     return Gazetteer.load(index_dir=directory, prisons_csv=directory / "no-prisons.csv")
 
 
+def _is_commune(gz: CommuneSource, name: str, dept: str) -> bool:
+    """Whether a commune of this name lies in this department."""
+    return any(p.kind == "commune" and p.department_code == dept
+               and fold(p.name or "") == fold(name) for p in gz.candidates(name))
+
+
 def _commune(gz: CommuneSource, name: str, dept: str) -> tuple[float, float] | None:
     """The point of the one gazetteer commune of this name in this department, if any."""
     cands = [p for p in gz.candidates(name)
@@ -120,6 +129,63 @@ def _commune(gz: CommuneSource, name: str, dept: str) -> tuple[float, float] | N
     lat, lon = chosen[0].lat, chosen[0].lon
     assert lat is not None and lon is not None  # p.resolved
     return lat, lon
+
+
+#: First words of a compound commune that are no short form of it ("Saint-Aubin-Routot"
+#: is never "Saint").
+_NO_HEAD = frozenset({"saint", "sainte", "le", "la", "les", "val", "mont", "bois", "port"})
+#: What an official name starts with before its place part ("Centre pénitentiaire de ").
+_NAME_HEAD = re.compile(r"^.*?\b(?:de\s+la|de\s+l['’]|d['’]|de|du|des)\s*", re.IGNORECASE)
+
+
+def _head(commune: str) -> str | None:
+    """The press short form of a compound commune ("Vezin" for Vezin-le-Coquet)."""
+    first = commune.split("-")[0].strip()
+    if "-" not in commune or len(first) < 4 or fold(first) in _NO_HEAD:
+        return None
+    return first
+
+
+def _pieces(name: str, known: Callable[[str], bool]) -> list[str] | None:
+    """A hyphenated name cut into the fewest known places ("Lille-Loos-Sequedin" ->
+    Lille, Loos, Sequedin), or None when some part is no known place."""
+    tokens = [t.strip() for t in name.split("-")]
+    best: list[list[str] | None] = [[]] + [None] * len(tokens)
+    for end in range(1, len(tokens) + 1):
+        for start in range(end):
+            before = best[start]
+            piece = "-".join(tokens[start:end])
+            if before is not None and piece and known(piece) and (
+                    best[end] is None or len(before) + 1 < len(best[end] or [])):
+                best[end] = [*before, piece]
+    return best[-1]
+
+
+def press_forms(names: list[str], commune: str, known: Callable[[str], bool]) -> list[str]:
+    """The short forms the press gives a prison named after several communes: each pair
+    of its places in order ("Lille-Sequedin" for Lille-Loos-Sequedin), and its commune
+    in full or by its first word ("Rennes-Vezin-le-Coquet", "Meaux-Chauconin")."""
+    head = _head(commune)
+
+    def is_place(piece: str) -> bool:
+        return fold(piece) in {fold(commune), fold(head or commune)} or known(piece)
+
+    forms: list[str] = []
+    for name in names:
+        pieces = _pieces(_NAME_HEAD.sub("", name, count=1) if " " in name else name,
+                         is_place)
+        if not pieces or len(pieces) < 2:
+            continue
+        variants = []
+        for piece in pieces:
+            same = fold(piece) in {fold(commune), fold(head or commune)}
+            variants.append([commune, head] if same and head else [piece])
+        for i, j in combinations(range(len(pieces)), 2):
+            for a in variants[i]:
+                for b in variants[j]:
+                    if a and b:
+                        forms.append(f"{a}-{b}")
+    return forms
 
 
 def locate(gz: CommuneSource, cur: dict[str, str], insee: str, commune: str) -> Located:
@@ -206,7 +272,9 @@ def build_rows(gz: CommuneSource | None = None, checklist: Path = CHECKLIST,
         if where.how != f"commune {cur['commune']}" and not where.how.startswith("INSEE"):
             audit.append(f"{label}: {where.precision} <- {where.how}")
         aliases: list[str] = []
-        for alias in cur["aliases"].split(";"):
+        forms = press_forms([cur["short_name"] or name, name], cur["commune"],
+                            lambda piece, d=dept: _is_commune(gz, piece, d))
+        for alias in [*cur["aliases"].split(";"), *forms]:
             alias = alias.strip()
             if alias and fold(alias) not in {fold(a) for a in aliases} | {fold(name)}:
                 aliases.append(alias)

@@ -10,7 +10,7 @@ import pytest
 
 from geo import i18n
 from geo.i18n import Texts, en, fr
-from geo.model import GEO_PRECISIONS, INCIDENT_TYPES
+from geo.model import DATE_PRECISIONS, GEO_PRECISIONS, INCIDENT_TYPES
 
 FIELDS = string.Formatter()
 
@@ -29,7 +29,7 @@ def test_every_type_and_precision_has_a_label_in_each_language() -> None:
     for texts in i18n.CATALOGUES.values():
         for key in INCIDENT_TYPES:
             assert texts[f"type.{key}"].strip()
-        for key in GEO_PRECISIONS:
+        for key in GEO_PRECISIONS + DATE_PRECISIONS:
             assert texts[f"prec.{key}"].strip()
 
 

@@ -201,6 +201,8 @@ def test_dates_say_their_precision() -> None:
     assert mapview.date_label("2025-04-14", "day") == "2025-04-14 (exact day)"
     assert mapview.date_label("2025-04-14", "week") == "week of 2025-04-14"
     assert mapview.date_label("2025-04-01", "month") == "2025-04 (month only)"
+    assert mapview.date_label("2019-01-01", "year") == "2019 (year only)"
+    assert mapview.date_label("2019-01-01", "year", lang="fr") == "2019 (année seulement)"
     assert mapview.date_label(None, "unknown", "2025-04-15") == (
         "date unknown (first reported 2025-04-15)")
 
@@ -336,7 +338,7 @@ def test_vectorised_date_labels_say_what_date_label_says() -> None:
 
     combos = list(itertools.product(
         [None, "", " ", "2025-04-14", "2025-04-14T10:00", "<b>&"],
-        [None, "", "day", "week", "month", "unknown", " day"],
+        [None, "", "day", "week", "month", "year", "unknown", " day"],
         [None, "", "2025-04-15", "2025-04-15T08:00:00"],
     ))
     frame = pd.DataFrame({name: pd.array([c[i] for c in combos], dtype="str") for i, name in

@@ -28,7 +28,15 @@ from geo.prisons import (
     prisons_in_commune,
     territory,
 )
-from geo.prisons_build import CHECKLIST, CURATED, build_rows, locate, prison_id, render
+from geo.prisons_build import (
+    CHECKLIST,
+    CURATED,
+    build_rows,
+    locate,
+    press_forms,
+    prison_id,
+    render,
+)
 
 PRISONS = config.DATA_DIR / "prisons.csv"
 
@@ -162,6 +170,36 @@ def test_press_aliases_name_one_prison_each(prisons):
         "Seysses": "cp-toulouse-seysses", "Camp-Est": "cp-noumea",
     }.items():
         assert index[fold(alias)].id == want, alias
+
+
+@pytest.mark.parametrize("alias, want", [
+    ("Lille-Sequedin", "cp-lille-loos-sequedin"), ("Lille-Loos", "cp-lille-loos-sequedin"),
+    ("Alençon-Condé", "cp-alencon-conde-sur-sarthe"),
+    ("Rennes-Vezin-le-Coquet", "cp-rennes-vezin"),
+    ("Grenoble-Varces-Allières-et-Risset", "cp-grenoble-varces"),
+])
+def test_press_short_forms_of_compound_names_are_aliases(alias, want):
+    assert alias_index(PRISONS)[fold(alias)].id == want
+
+
+def test_press_forms_pair_the_places_of_a_compound_name():
+    communes = {"lille", "loos", "sequedin", "meaux", "chauconin neufmontiers", "toulon",
+                "la farlede", "saint etienne", "la talaudiere"}
+
+    def known(name: str) -> bool:
+        return fold(name) in communes
+
+    assert set(press_forms(["Lille-Loos-Sequedin"], "Sequedin", known)) == {
+        "Lille-Loos", "Lille-Sequedin", "Loos-Sequedin"}
+    # the commune in full and by its first word; an official name's type words dropped
+    assert set(press_forms(["Centre pénitentiaire de Meaux-Chauconin-Neufmontiers"],
+                           "Chauconin-Neufmontiers", known)) == {
+        "Meaux-Chauconin-Neufmontiers", "Meaux-Chauconin"}
+    # two places: the name itself; "Saint" is no short form of Saint-Étienne
+    assert press_forms(["Saint-Étienne-La Talaudière"], "La Talaudière", known) == [
+        "Saint-Étienne-La Talaudière"]
+    # a part that is no known place: no forms at all
+    assert press_forms(["Le Mans-Les Croisettes"], "Coulaines", known) == []
 
 
 def test_shared_communes_never_give_the_bare_name_twice(prisons):

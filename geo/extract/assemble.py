@@ -312,7 +312,12 @@ class Assembler:
             return
         mentions = find_mentions(text, self.gaz, base, codes=self.codes)
         assign_roles(text, mentions, base, dateline, self.codes)
-        clues = find_clues(text, base, words, self.codes)
+        clues = [c for c in find_clues(text, base, words, self.codes)
+                 if not (c.kind == "near" and any(
+                     m.why == "prison frame" and m.start < b and a < m.end
+                     for a, b in c.anchor_spans for m in mentions))]
+        # "outside Toulon prison", "near Fresnes prison": a prison named there is the
+        # place itself, not a town the event is only near.
         for c in clues:
             for a, b in c.anchor_spans:
                 for m in mentions:
@@ -507,8 +512,11 @@ class Assembler:
             # prisons") is that trigger's place; further away, named places come first.
             # A town before a department or region of the same clause ("In Réunion, ...
             # at the prison in Saint-Denis"): the finest place is where it happened.
+            # A prison an official visited comes after any other place ("the minister
+            # visited X, hours after shots were fired at the prison in Y").
             wide = members[0].why in ("country-wide", "long list")
-            key = (wide and g > 3, members[0].coarse and not wide, g)
+            visited = all(m.extra.get("visited") for m in members)
+            key = (wide and g > 3, visited, members[0].coarse and not wide, g)
             if best_key is None or key < best_key:
                 best, best_key = members, key
         return best

@@ -2,7 +2,7 @@
 
 News gives dates relative to the day it is published: "overnight", "on Tuesday",
 "a day earlier", "last May", "dans la nuit de lundi à mardi". Each expression
-becomes a date and a precision (day, week, month). Regular expressions find and
+becomes a date and a precision (day, week, month, year). Regular expressions find and
 read the spans directly: no date-search library scans the text, which keeps
 ingest fast and the rules predictable.
 """
@@ -27,8 +27,9 @@ _YEAR = r"(?:19|20)\d{2}"
 #: two are the same in every language; the others come from the packs' `[rules]`.
 KINDS: tuple[str, ...] = (
     "iso", "numeric", "night_range", "night_weekdays", "day_month", "month_day",
-    "month_year", "month", "weekday", "night", "yesterday", "day_before_yesterday", "today",
-    "days_ago", "weeks_ago", "days_earlier", "week", "last_month", "run_duration",
+    "month_year", "month", "year", "weekday", "night", "yesterday", "day_before_yesterday",
+    "today", "days_ago", "weeks_ago", "days_earlier", "week", "last_month", "last_year",
+    "run_duration",
 )
 _NEUTRAL = {
     "iso": r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})",
@@ -36,7 +37,7 @@ _NEUTRAL = {
 }
 #: Kinds that cannot match without a digit in the sentence.
 _NEEDS_DIGIT = frozenset({"iso", "numeric", "night_range", "day_month", "month_day",
-                          "month_year"})
+                          "month_year", "year"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,6 +196,16 @@ def _read_month_year(r: _Rules, g: dict[str, str | None],
     return dt.date(int(g["y"]), r.months[g["mon"].lower().rstrip(".")], 1), "month"
 
 
+def _read_year(r: _Rules, g: dict[str, str | None],
+               published: dt.date | None) -> tuple[dt.date, str] | None:
+    """"En 2019": that year, precision year (the date is its 1 January, no day is made
+    up); a year after publication is a plan, not an event."""
+    year = int(g["y"])  # type: ignore[arg-type]
+    if published is not None and year > published.year:
+        return None
+    return dt.date(year, 1, 1), "year"
+
+
 #: Kinds whose match holds the date (a year, or a day and month): a dispatch table.
 _READ_ABSOLUTE: dict[str, Callable[..., tuple[dt.date, str] | None]] = {
     "iso": _read_numeric,
@@ -203,6 +214,7 @@ _READ_ABSOLUTE: dict[str, Callable[..., tuple[dt.date, str] | None]] = {
     "day_month": _read_day_month,
     "month_day": _read_day_month,
     "month_year": _read_month_year,
+    "year": _read_year,
 }
 
 
@@ -275,6 +287,12 @@ def _read_last_month(r: _Rules, m: re.Match[str], g: dict[str, str | None],
     return published.replace(day=1), "month"
 
 
+def _read_last_year(r: _Rules, m: re.Match[str], g: dict[str, str | None],
+                    published: dt.date, anchor: dt.date | None) -> tuple[dt.date, str] | None:
+    """"Last year", "l'an dernier": the year before publication; "this year": its own."""
+    return dt.date(published.year - (1 if _past(r, m.group(0)) else 0), 1, 1), "year"
+
+
 def _read_run_duration(r: _Rules, m: re.Match[str], g: dict[str, str | None],
                        published: dt.date,
                        anchor: dt.date | None) -> tuple[dt.date, str] | None:
@@ -310,6 +328,7 @@ _READ_RELATIVE: dict[str, Callable[..., tuple[dt.date, str] | None]] = {
     "days_earlier": _read_days_earlier,
     "week": _read_week,
     "last_month": _read_last_month,
+    "last_year": _read_last_year,
     "run_duration": _read_run_duration,
 }
 

@@ -81,6 +81,7 @@ class _Rules:
     landmark: re.Pattern[str]
     affiliation: re.Pattern[str]
     escape_origin: re.Pattern[str]
+    visited: re.Pattern[str]
     indefinite: re.Pattern[str] | None
     locator_gap: re.Pattern[str]
 
@@ -161,6 +162,7 @@ def _rules_for(key: tuple[tuple[str, ...], tuple]) -> _Rules:
         landmark=re.compile(rf"\b{alt(_pats(packs, 'landmarks'))}$", _F),
         affiliation=re.compile(rf"\b{alt(_pats(packs, 'affiliation'))}$", _F),
         escape_origin=re.compile(rf"\b{alt(_pats(packs, 'escape_origin'))}$", _F),
+        visited=re.compile(rf"\b{alt(_pats(packs, 'visited'))}$", _F),
         indefinite=(re.compile(rf"\b{alt(_pats(packs, 'indefinite_facility'))}$", _F)
                     if _pats(packs, 'indefinite_facility') else None),
         locator_gap=re.compile(
@@ -318,6 +320,9 @@ def assign_roles(text: str, mentions: list[Mention], base: int = 0,
                 # "escaped from X", "a picture which it said came from X": X is where it
                 # happened, whatever other frame the words before it also fit.
                 m.role, m.why = "context", ctx.lastgroup or "context"
+        if m.why == "visit" and (r.facility_right.match(right)
+                                 or m.kinds == frozenset({"facility"})):
+            m.role, m.why = "neutral", ""  # a prison visited: see `visited` below
         if m.role == "neutral" and _COMPOUND_RIGHT.match(right):
             m.role, m.why = "context", "adjective"  # "Paris-based", "Toulon-born"
         for why, rx in r.ctx_right:
@@ -349,6 +354,10 @@ def assign_roles(text: str, mentions: list[Mention], base: int = 0,
             # "a jail in northwest France", "une prison de l'Orne": a prison the article
             # may name later; the extractor joins it to the one it names.
             m.extra["indefinite_facility"] = True
+        if m.role == "incident" and m.facility_frame and r.visited.search(left):
+            # "the minister visited the prison of X": where what happened during the
+            # visit was, after any other place of the clause (`extra["visited"]`).
+            m.extra["visited"] = True
         if m.role == "incident" and r.affiliation.search(left):
             m.why = "affiliation"  # "la voiture d'un surveillant de la prison de X"
         prev = m

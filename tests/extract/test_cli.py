@@ -39,3 +39,26 @@ def test_text_output_as_a_subprocess() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "ambush" in proc.stdout and "approximate" in proc.stdout
+
+
+def test_an_article_of_this_days_weak_cases_through_the_cli(capsys, tmp_path: Path) -> None:
+    """A report the way a user adds one (file + sidecar): a short form of a prison's name,
+    a visit and a planned prison as context, an attack recalled by its year."""
+    article = tmp_path / "rapport.txt"
+    article.write_text(
+        "Des tirs ont visé la prison de Lille-Sequedin dans la nuit de lundi à mardi.\n\n"
+        "Le ministre s'est rendu à la prison de Fresnes mardi, au lendemain de "
+        "l'incendie de voitures devant la prison de Meaux.\n\n"
+        "Le gouvernement a confirmé le projet de construction d'une prison à Nice après "
+        "ces attaques. En 2019, la prison de Valence avait déjà été attaquée.\n",
+        encoding="utf-8")
+    (tmp_path / "rapport.meta.json").write_text(
+        json.dumps({"published": "2025-04-15", "language": "fr"}), encoding="utf-8")
+    rc = main(["extract", "--json", str(article)])
+    out = {d["prison_id"]: d for d in json.loads(capsys.readouterr().out)}
+    assert rc == 0
+    assert set(out) == {"cp-lille-loos-sequedin", "cp-meaux-chauconin-neufmontiers",
+                        "cp-valence"}
+    assert out["cp-lille-loos-sequedin"]["event_date"] == "2025-04-14"
+    assert (out["cp-valence"]["event_date"], out["cp-valence"]["date_precision"]) == (
+        "2019-01-01", "year")

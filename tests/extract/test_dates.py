@@ -73,3 +73,39 @@ def test_verbs_may_and_march_are_not_months() -> None:
 def test_offsets_are_shifted_into_the_article() -> None:
     (hit,) = find_dates("x on Tuesday", WED, base=100)
     assert (hit.start, hit.end) == (102, 112)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a guard was stabbed in 2019", ("2019-01-01", "year")),
+        ("un surveillant a été agressé en 2019", ("2019-01-01", "year")),
+        ("back in 2019, inmates rioted", ("2019-01-01", "year")),
+        ("fin 2019, des détenus se sont mutinés", ("2019-01-01", "year")),
+        ("a guard was stabbed last year", ("2024-01-01", "year")),
+        ("un surveillant a été agressé l'an dernier", ("2024-01-01", "year")),
+        ("un surveillant a été agressé l'année dernière", ("2024-01-01", "year")),
+        ("earlier this year, inmates rioted", ("2025-01-01", "year")),
+        ("plus tôt cette année, des détenus se sont mutinés", ("2025-01-01", "year")),
+        # a month named with its year keeps the month
+        ("un surveillant a été agressé en mars 2019", ("2019-03-01", "month")),
+    ],
+)
+def test_a_year_alone_is_a_year(text: str, expected: tuple[str, str]) -> None:
+    assert one(text, TUE) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "the prison, opened in 2021, was hit",
+    "la prison, ouverte en 2021, a été visée",
+    "la prison, construite en 2021, a été visée",
+    "a new jail is due in 2027",  # after publication: a plan
+    "la prison ouvrira en 2027",
+])
+def test_an_opening_or_a_future_year_dates_nothing(text: str) -> None:
+    assert find_dates(text, TUE) == []
+
+
+def test_a_year_alone_needs_no_publication_date() -> None:
+    (hit,) = find_dates("un surveillant a été agressé en 2019", None)
+    assert (hit.date, hit.precision) == (dt.date(2019, 1, 1), "year")

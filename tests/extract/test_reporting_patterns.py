@@ -543,3 +543,113 @@ def test_a_clue_next_to_the_trigger_beats_a_country_abroad(extract, text: str) -
     (inc,) = extract(text)
     assert inc.geo_precision == "approximate" and inc.department == "Eure"
     assert inc.types == ["ambush"]
+
+
+# --- Prisons planned, built, opened or visited ------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "After the attacks, the government plans to build a new prison in Nice.",
+    "The minister said a new jail will be built in Nice following the arson attacks.",
+    "Following the shootings, a new prison in Nice is due to open in 2027.",
+    "Après les attaques, le ministre a confirmé le projet de construction d'une prison à Nice.",
+    "Après les incendies, le garde des Sceaux a évoqué la future prison de Nice.",
+    "Après les tirs, un nouvel établissement pénitentiaire sera construit à Nice.",
+    "Après les incendies, le chantier de la prison de Nice a été suspendu.",
+    "After the arson attacks, the expansion of the prison in Nice was put on hold.",
+    "The government will fund the construction of two new prisons in Nice and Marseille "
+    "after the attacks.",
+])
+def test_a_prison_being_planned_is_no_scene(extract, text: str) -> None:
+    assert pinned(extract(text)) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Cars were set on fire outside Toulon prison overnight. The government plans to build "
+    "a new prison in Nice.",
+    "After the shooting at the prison in Toulon, the minister announced that a new jail "
+    "will be built in Nice.",
+    "Des tirs ont visé la prison de Toulon. Un nouvel établissement pénitentiaire sera "
+    "construit à Nice.",
+    "Le gouvernement a annoncé un projet de construction d'une prison à Nice après "
+    "l'attaque contre la prison de Toulon.",
+    "Des voitures ont été incendiées devant la prison de Toulon. La future prison de Nice "
+    "ouvrira en 2027.",
+])
+def test_the_attack_keeps_its_prison_next_to_a_planned_one(extract, text: str) -> None:
+    assert [i.prison_id for i in pinned(extract(text))] == ["cp-toulon-la-farlede"]
+
+
+@pytest.mark.parametrize("text", [
+    "Gunmen opened fire on the prison in Valence overnight.",
+    "Des individus ont ouvert le feu sur la prison de Valence dans la nuit.",
+])
+def test_opening_fire_is_gunfire_not_an_opening(extract, text: str) -> None:
+    (inc,) = extract(text)
+    assert inc.prison_id == "cp-valence" and inc.types == ["gunfire"]
+
+
+@pytest.mark.parametrize("text", [
+    "The minister visited the prison of Fresnes, a day after cars were torched at the "
+    "prison of Meaux.",
+    "After cars were torched at Meaux prison, the minister visited Fresnes prison.",
+    "Le ministre s'est rendu à la prison de Fresnes lundi, au lendemain de l'incendie de "
+    "voitures à la prison de Meaux.",
+    "Le ministre a visité la prison de Fresnes, au lendemain de l'incendie de voitures "
+    "devant la prison de Meaux.",
+])
+def test_a_visited_prison_yields_to_the_attacks_own_place(extract, text: str) -> None:
+    assert [i.prison_id for i in pinned(extract(text))] == [
+        "cp-meaux-chauconin-neufmontiers"]
+
+
+@pytest.mark.parametrize("text", [
+    "Protesters heckled the minister when she visited Fresnes prison.",
+    "Des surveillants ont manifesté lors de la visite du ministre à la prison de Fresnes.",
+])
+def test_what_happens_during_a_visit_is_at_the_visited_prison(extract, text: str) -> None:
+    (inc,) = extract(text)
+    assert inc.prison_id == "cp-fresnes" and inc.types == ["protest"]
+
+
+@pytest.mark.parametrize("text", [
+    "Cars were set on fire outside Toulon prison overnight.",
+    "Shots were fired near Toulon prison on Monday.",
+])
+def test_outside_a_named_prison_is_the_prison(extract, text: str) -> None:
+    (inc,) = extract(text)
+    assert inc.prison_id == "cp-toulon-la-farlede" and inc.geo_precision == "commune"
+
+
+# --- Press short forms of prisons named after several communes -------------------------
+
+@pytest.mark.parametrize("text, prison", [
+    ("Gunmen opened fire on Lille-Sequedin prison overnight.", "cp-lille-loos-sequedin"),
+    ("Des tirs ont visé la prison de Lille-Sequedin cette nuit.", "cp-lille-loos-sequedin"),
+    ("Un surveillant a été agressé au centre pénitentiaire d'Alençon-Condé mardi.",
+     "cp-alencon-conde-sur-sarthe"),
+    ("An inmate stabbed a guard at Rennes-Vezin-le-Coquet prison on Monday.",
+     "cp-rennes-vezin"),
+])
+def test_a_prisons_short_form_names_it(extract, text: str, prison: str) -> None:
+    (inc,) = extract(text)
+    assert inc.prison_id == prison and inc.geo_precision == "commune"
+
+
+# --- Events recalled by their year --------------------------------------------------
+
+@pytest.mark.parametrize("text, day", [
+    ("Shots were fired at Toulon prison on Tuesday. In 2019, Fresnes prison was attacked "
+     "too.", dt.date(2019, 1, 1)),
+    ("Des tirs ont visé la prison de Toulon mardi. En 2019, la prison de Fresnes avait "
+     "déjà été attaquée.", dt.date(2019, 1, 1)),
+    ("Shots were fired at Toulon prison on Tuesday. Last year, Fresnes prison was attacked "
+     "too.", dt.date(2024, 1, 1)),
+    ("Des tirs ont visé la prison de Toulon mardi. L'an dernier, la prison de Fresnes avait "
+     "déjà été attaquée.", dt.date(2024, 1, 1)),
+])
+def test_an_event_recalled_by_its_year_is_dated_to_the_year(extract, text: str,
+                                                             day: dt.date) -> None:
+    incs = {i.prison_id: i for i in extract(text)}
+    assert (incs["cp-toulon-la-farlede"].event_date,
+            incs["cp-toulon-la-farlede"].date_precision) == (dt.date(2025, 4, 15), "day")
+    assert (incs["cp-fresnes"].event_date, incs["cp-fresnes"].date_precision) == (day, "year")

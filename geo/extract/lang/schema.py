@@ -54,6 +54,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "landmarks": "patterns",
         "affiliation": "patterns",
         "escape_origin": "patterns",
+        "visited": "patterns",
         "indefinite_facility": "patterns",
         "facility_after": "flag",
         "qualifier_prepositions": "words",
@@ -114,13 +115,14 @@ TABLE_KEYS: dict[tuple[str, str], frozenset[str]] = {
         {"gunfire", "arson", "ambush", "escape", "vandalism", "assault", "riot", "protest",
          "other"}),
     ("places", "context_before"): frozenset(
-        {"visit", "justice", "comparison", "origin", "person", "media", "residence",
-         "transit", "speech"}),
-    ("places", "context_after"): frozenset({"adjective", "media"}),
+        {"visit", "planned", "justice", "comparison", "origin", "person", "media",
+         "residence", "transit", "speech"}),
+    ("places", "context_after"): frozenset({"adjective", "media", "planned"}),
     ("dates", "rules"): frozenset(
         {"night_range", "night_weekdays", "day_month", "month_day", "month_year", "month",
          "weekday", "night", "yesterday", "day_before_yesterday", "today", "days_ago",
-         "weeks_ago", "days_earlier", "week", "last_month", "run_duration"}),
+         "weeks_ago", "days_earlier", "week", "last_month", "run_duration", "year",
+         "last_year"}),
     ("casualties", "zero"): frozenset({"injured", "killed", "both"}),
     ("relative", "clues"): frozenset({"distance", "between", "near", "direction"}),
 }
