@@ -755,11 +755,13 @@ class Assembler:
 
     def _lead_dates(self) -> dict[str, tuple[DateHit, int]]:
         """Per group, the best-supported date: what an incident with no date of its own
-        shares ("Overnight, eight prisons came under attack ... The prison in Toulon ...")."""
+        shares ("Overnight, eight prisons came under attack ... The prison in Toulon ...").
+        A year alone is not shared: it is what an article gives of an earlier event it
+        recalls, not of the one it reports."""
         out: dict[str, tuple[DateHit, int]] = {}
         for group in INCIDENT_GROUPS:
             best = _best_date(hit for (g, _), p in self.protos.items() if g == group
-                              for hit in p.dates)
+                              for hit in p.dates if hit[0].precision != "year")
             if best is not None:
                 out[group] = best
         return out
@@ -835,8 +837,13 @@ class Assembler:
         inc.first_reported = getattr(source, "published", None)
         inc.article = getattr(source, "article", None) or getattr(self.article, "stem", None)
 
-        # Date: the best-supported of this place's own dates.
-        best = _best_date(proto.dates)
+        # Date: the best-supported of this place's own dates. A year alone, from a
+        # sentence that is not where the incident is told (another of its triggers is
+        # in a sentence without it), is an earlier event recalled beside it ("he had
+        # escaped once before: in 2013 ..."): it does not date this one.
+        told = {si for _, si, _ in proto.triggers}
+        best = _best_date(hit for hit in proto.dates
+                          if hit[0].precision != "year" or told <= {hit[2]})
         if best is not None:
             inc.event_date, inc.date_precision = best[0].date, best[0].precision
             self._evidence(inc, "event_date", best[1])

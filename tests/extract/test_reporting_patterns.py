@@ -653,3 +653,17 @@ def test_an_event_recalled_by_its_year_is_dated_to_the_year(extract, text: str,
     assert (incs["cp-toulon-la-farlede"].event_date,
             incs["cp-toulon-la-farlede"].date_precision) == (dt.date(2025, 4, 15), "day")
     assert (incs["cp-fresnes"].event_date, incs["cp-fresnes"].date_precision) == (day, "year")
+
+
+@pytest.mark.parametrize("text", [
+    "A prisoner escaped from Fresnes prison with the help of armed accomplices. He had "
+    "escaped once before: in 2016 he broke out of a jail in the Paris region.",
+    "Un détenu s'est évadé de la prison de Fresnes avec l'aide de complices armés. Il "
+    "s'était déjà évadé : en 2016, il avait fui une prison de la région parisienne.",
+])
+def test_a_year_recalled_beside_the_reported_event_does_not_date_it(extract,
+                                                                   text: str) -> None:
+    """The year of an earlier event told next to the one reported (same person, same
+    type) is not the reported event's date: no date is better than a wrong one."""
+    fresnes = [i for i in extract(text) if i.prison_id == "cp-fresnes"]
+    assert fresnes and all(i.event_date != dt.date(2016, 1, 1) for i in fresnes)
