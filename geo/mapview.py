@@ -872,13 +872,12 @@ class IncidentLayer(JSCSSMixin, Layer):
                 "spiderfyOnMaxZoom": True, "disableClusteringAtZoom": CLUSTER_OFF_ZOOM,
             },
         }
-        # markercluster always: a later selection may be small enough for it.
-        self.default_js = [assets.resource(assets.CLUSTER_JS, asset_base),
-                           assets.resource(assets.INCIDENTS_JS, asset_base)]
-        self.default_css = [
-            assets.resource(assets.CLUSTER_CSS, asset_base),
-            assets.resource(assets.CLUSTER_DEFAULT_CSS, asset_base),
-        ]
+        # markercluster is loaded by the script when a selection is small enough for it
+        # (the grid draws larger ones): a first render of a large store skips it.
+        self.options["clusterJs"] = assets.resource(assets.CLUSTER_JS, asset_base)[1]
+        self.options["clusterCss"] = [assets.resource(assets.CLUSTER_CSS, asset_base)[1],
+                                      assets.resource(assets.CLUSTER_DEFAULT_CSS, asset_base)[1]]
+        self.default_js = [assets.resource(assets.INCIDENTS_JS, asset_base)]
 
 
 class PrisonLayer(JSCSSMixin, Layer):

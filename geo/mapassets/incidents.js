@@ -269,6 +269,29 @@
     }
     // Each selection replaces the markers in place: the map, its view and the other
     // layers stay. A selection that arrives while an older one loads wins.
+    // Leaflet.markercluster, loaded the first time a selection is small enough for it:
+    // the whole of a large store is drawn by the grid, and its first render waits for
+    // nothing it does not use.
+    var plugin = null;
+    function clusterPlugin() {
+      if (L.markerClusterGroup) { return Promise.resolve(); }
+      if (!plugin) {
+        (o.clusterCss || []).forEach(function (href) {
+          var link = document.createElement("link");
+          link.rel = "stylesheet";
+          link.href = href;
+          document.head.appendChild(link);
+        });
+        plugin = new Promise(function (resolve, reject) {
+          var script = document.createElement("script");
+          script.src = o.clusterJs;
+          script.onload = resolve;
+          script.onerror = function () { plugin = null; reject(new Error(o.clusterJs)); };
+          document.head.appendChild(script);
+        });
+      }
+      return plugin;
+    }
     // The last payload fetched stays: a selection drawn from its rows (a bitmask,
     // `rows`) needs nothing more from the server.
     var kept = {url: null, payload: null};
@@ -284,8 +307,10 @@
       var s = e.selection, mine = ++latest;
       box.setAttribute("data-loading", "1");
       payloadOf(s).then(function (P) {
-          if (mine !== latest) { return; }
           if (s.rows) { P = subset(P, s.rows); }
+          return P.rows.length <= o.fastLimit ? clusterPlugin().then(function () { return P; }) : P;
+      }).then(function (P) {
+          if (mine !== latest) { return; }
           if (errorBox) { errorBox.remove(); errorBox = null; }
           box.removeAttribute("data-incidents-error");
           if (undo) { undo(); }
