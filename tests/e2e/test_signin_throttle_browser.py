@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from e2e.conftest import ROOT, Page, chromium_path, ingest_into, run_dashboard
+from e2e.conftest import ROOT, Page, Server, chromium_path, ingest_into, run_dashboard
 from e2e.test_dashboard_browser import TIMEOUT_MS
 from e2e.test_review_browser import idle, open_map
 from geo import auth
@@ -36,6 +38,23 @@ WATCH_RUNS = """() => {
   window.__runWatcher.observe(app, {attributes: true,
                                     attributeFilter: ["data-test-script-state"]});
 }"""
+
+
+@contextmanager
+def team_server(tmp_path: Path) -> Iterator[Server]:
+    """A team server (0.0.0.0, sign-in required) over one article, with user "ana"
+    and the lock shortened to DELAY_S."""
+    chromium_path()
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for f in (ROOT / "tests" / "fixtures" / "articles").glob("fr_toulon_tirs.*"):
+        shutil.copy(f, folder)
+    db = tmp_path / "incidents.sqlite"
+    ingest_into(db, folder)
+    auth.add_user("ana", PASSWORD, tmp_path / "users.json")
+    env = {"GEO_USERS": str(tmp_path / "users.json"), "GEO_SIGNIN_DELAY": str(DELAY_S)}
+    with run_dashboard(db, tmp_path, address="0.0.0.0", env=env) as server:
+        yield server
 
 
 def submit(p: Page, password: str, name: str = "ana", lang: str = "en") -> None:
@@ -64,16 +83,7 @@ def error(p: Page, text: str | re.Pattern[str]) -> str:
 
 
 def test_five_wrong_passwords_make_the_right_one_wait(page: Page, tmp_path: Path) -> None:
-    chromium_path()
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for f in (ROOT / "tests" / "fixtures" / "articles").glob("fr_toulon_tirs.*"):
-        shutil.copy(f, folder)
-    db = tmp_path / "incidents.sqlite"
-    ingest_into(db, folder)
-    auth.add_user("ana", PASSWORD, tmp_path / "users.json")
-    env = {"GEO_USERS": str(tmp_path / "users.json"), "GEO_SIGNIN_DELAY": str(DELAY_S)}
-    with run_dashboard(db, tmp_path, address="0.0.0.0", env=env) as server:
+    with team_server(tmp_path) as server:
         open_map(page, server)
         for _ in range(4):
             submit(page, "wrong password!")
@@ -102,16 +112,7 @@ def test_five_wrong_passwords_make_the_right_one_wait(page: Page, tmp_path: Path
 def test_an_unknown_name_is_throttled_alike_in_french(page: Page, tmp_path: Path) -> None:
     """Nothing tells a name that exists from one that does not: the same five failures,
     the same wait, here in the French page."""
-    chromium_path()
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for f in (ROOT / "tests" / "fixtures" / "articles").glob("fr_toulon_tirs.*"):
-        shutil.copy(f, folder)
-    db = tmp_path / "incidents.sqlite"
-    ingest_into(db, folder)
-    auth.add_user("ana", PASSWORD, tmp_path / "users.json")
-    env = {"GEO_USERS": str(tmp_path / "users.json"), "GEO_SIGNIN_DELAY": str(DELAY_S)}
-    with run_dashboard(db, tmp_path, address="0.0.0.0", env=env) as server:
+    with team_server(tmp_path) as server:
         page.page.goto(server.url + "/?lang=fr", timeout=TIMEOUT_MS)
         page.page.get_by_test_id("stExpander").filter(
             has_text=Texts("fr")("signin_section")).wait_for(timeout=TIMEOUT_MS)
