@@ -585,11 +585,8 @@ def prisons_payload(prisons: Iterable[Any], lang: str = "en") -> list[list[Any]]
     """[lat, lon, colour, name, type label, commune, id] per located prison, escaped:
     the same for every selection (the map's script holds it once)."""
     out = []
-    for prison in prisons:
-        p = _prison_fields(prison)
+    for p in _located(prisons):
         lat, lon = _float(p["lat"]), _float(p["lon"])
-        if lat is None or lon is None:
-            continue
         commune = ", ".join(str(x) for x in (p["commune"], p["department"]) if _clean(x))
         out.append([
             round(lat, 5), round(lon, 5), prison_color(p["type"]),
@@ -603,10 +600,14 @@ def prisons_payload(prisons: Iterable[Any], lang: str = "en") -> list[list[Any]]
 
 def prison_hits(prisons: Iterable[Any], counts: Mapping[str, int]) -> dict[str, int]:
     """{row of `prisons_payload`: incidents of the selection} for the prisons hit."""
-    located = [p for p in map(_prison_fields, prisons)
-               if _float(p["lat"]) is not None and _float(p["lon"]) is not None]
-    return {str(i): int(counts[str(p["id"])]) for i, p in enumerate(located)
+    return {str(i): int(counts[str(p["id"])]) for i, p in enumerate(_located(prisons))
             if counts.get(str(p["id"]))}
+
+
+def _located(prisons: Iterable[Any]) -> list[dict[str, Any]]:
+    """The fields of the prisons with a position: the rows of `prisons_payload`."""
+    return [p for p in map(_prison_fields, prisons)
+            if _float(p["lat"]) is not None and _float(p["lon"]) is not None]
 
 
 def legend_html(frame: pd.DataFrame, prisons: Sequence[Any], lang: str = "en") -> str:

@@ -140,20 +140,21 @@
     // The map now shows what the app chose: the reader's view is no longer on it.
     st.userMoved = false;
     st.fitted = true;
-    dropViewFromUrl();
+    setView(null);
     box.setAttribute("data-fitted", String(best.n));
   }
 
-  function dropViewFromUrl() {
+  /** The page's URL with `view` set to "lat,lon,zoom", or removed (null). */
+  function setView(value) {
     var loc = pageLocation();
     if (!loc) { return; }
     var params = new URLSearchParams(loc.search);
-    if (!params.has("view")) { return; }
-    params.delete("view");
+    if (value === null && !params.has("view")) { return; }
+    if (value === null) { params.delete("view"); } else { params.set("view", value); }
     try {
       window.top.history.replaceState(window.top.history.state, "",
                                       loc.pathname + (params.toString() ? "?" + params : ""));
-    } catch (e) { /* not allowed: the URL keeps the old view */ }
+    } catch (e) { /* not allowed: the view just stays as it was in the URL */ }
   }
 
   /** {name: index} of the payload's row fields (geo.mapview.ROW_COLUMNS). */
@@ -225,15 +226,8 @@
       dragged = false;
       if (st.fitting || !mine) { return; }
       st.userMoved = true;
-      var loc = pageLocation();
-      if (!loc) { return; }
-      var c = map.getCenter(), params = new URLSearchParams(loc.search);
-      params.set("view", c.lat.toFixed(4) + "," + c.lng.toFixed(4) + ","
-        + (Math.round(map.getZoom() * 4) / 4));
-      try {
-        window.top.history.replaceState(window.top.history.state, "",
-                                        loc.pathname + "?" + params.toString());
-      } catch (e) { /* not allowed: the view just stays out of the URL */ }
+      var c = map.getCenter();
+      setView(c.lat.toFixed(4) + "," + c.lng.toFixed(4) + "," + (Math.round(map.getZoom() * 4) / 4));
     });
   }
 

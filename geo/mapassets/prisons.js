@@ -37,7 +37,8 @@
       group.clearLayers();
       for (var i = 0; i < rows.length; i++) { group.addLayer(marker(rows[i], hits[i] || 0, W)); }
     }
-    draw({});
+    // Drawn by the first selection (there always is one: geo.mapview.Selection), not
+    // before it as well.
     map.on("geo:select", function (e) { draw(e.selection.prisonHits || {}); });
     return group;
   }
