@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -114,8 +114,18 @@ class Page:
         self.ws_sent: list[int] = []
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Each phase's report on the test item, so `page` knows whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(browser: Any) -> Iterator[Page]:
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh page; when the test fails, what it showed last is saved to
+    artifacts/failed/TEST.png (a flaky run on a loaded machine is seen, not guessed)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000},
                                   accept_downloads=True, service_workers="block")
     p = Page(context.new_page())
@@ -130,6 +140,12 @@ def page(browser: Any) -> Iterator[Page]:
     p.page.on("websocket", lambda ws: ws.on("framesent", lambda _f: p.ws_sent.append(1)))
     try:
         yield p
+        failed = getattr(request.node, "report_call", None)
+        if failed is not None and failed.failed:
+            shot = ARTIFACTS / "failed" / f"{request.node.name}.png"
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            with suppress(Exception):  # a page that crashed has nothing to show
+                p.page.screenshot(path=str(shot), full_page=True)
     finally:
         context.close()
 

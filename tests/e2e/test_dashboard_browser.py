@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
+from playwright.sync_api import Download, Locator
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from e2e.conftest import Page, Server
@@ -107,22 +108,27 @@ def open_section(p: Page, label: str) -> Any:
     return box
 
 
-def download_csv(p: Page, tmp_path: Path) -> list[dict[str, str]]:
-    """The CSV the page's button downloads. Clicked once the script is idle, and again if
-    nothing came: a button clicked while a rerun replaces it points at the old file,
-    which the server has dropped (seen once in a full run)."""
+def download(p: Page, button: Locator) -> Download:
+    """What a download button gives. Clicked once the script is idle, and again if nothing
+    came: a button clicked while a rerun replaces it points at the old file, which the
+    server has dropped (seen in full runs on a loaded machine, never alone)."""
     idle = p.page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
     for attempt in range(3):
         idle.wait_for(timeout=TIMEOUT_MS)
         try:
             with p.page.expect_download(timeout=20_000) as info:
-                p.page.get_by_role("button", name="Download CSV").click()
-            break
+                button.click()
+            return info.value
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
+    raise AssertionError("unreachable")
+
+
+def download_csv(p: Page, tmp_path: Path) -> list[dict[str, str]]:
+    """The rows of the CSV the page's button downloads."""
     target = tmp_path / "download.csv"
-    info.value.save_as(target)
+    download(p, p.page.get_by_role("button", name="Download CSV")).save_as(target)
     data = target.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))

@@ -18,6 +18,7 @@ from e2e.test_dashboard_browser import (
     MAP_FRAME,
     TIMEOUT_MS,
     choose_type,
+    download,
     map_frame,
     map_incidents,
     metric,
@@ -395,6 +396,5 @@ def test_the_view_goes_into_the_url_and_a_shared_view_opens_there(
 def test_downloads_are_named_after_what_they_hold(page: Page, server: Server) -> None:
     open_app(page, server, "?type=gunfire&from=2025-04-01&to=2025-04-30")
     wait_metric(page, 4)
-    with page.page.expect_download(timeout=TIMEOUT_MS) as info:
-        page.page.get_by_role("button", name="Download CSV").click()
-    assert info.value.suggested_filename == "incidents_gunfire_2025-04-01_2025-04-30.csv"
+    got = download(page, page.page.get_by_role("button", name="Download CSV"))
+    assert got.suggested_filename == "incidents_gunfire_2025-04-01_2025-04-30.csv"

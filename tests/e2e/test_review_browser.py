@@ -21,6 +21,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from e2e.conftest import ROOT, Page, Server, chromium_path, ingest_into, run_dashboard
 from e2e.test_dashboard_browser import (
     TIMEOUT_MS,
+    download,
     download_csv,
     map_frame,
     map_incidents,
@@ -213,10 +214,9 @@ def test_an_editor_reviews_and_the_decisions_last(
         go_review(page)
         box = page.page.get_by_test_id("stExpander").filter(has_text="Audit log")
         box.locator("summary").click()
-        with page.page.expect_download(timeout=TIMEOUT_MS) as info:
-            box.get_by_role("button", name="Download the audit log (CSV)").click()
         target = tmp_path / "log.csv"
-        info.value.save_as(target)
+        download(page, box.get_by_role("button", name="Download the audit log (CSV)")
+                 ).save_as(target)
         log = list(csv.DictReader(io.StringIO(target.read_text("utf-8-sig"))))
         assert [(r["who"], r["action"]) for r in log] == [
             ("ana", "reject"), ("ana", "edit"), ("ana", "split"), ("ana", "merge")]
