@@ -699,4 +699,6 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
         box.dataframe(get_table(str(db), stamp, state, lang), hide_index=True,
                       width="stretch")
 
-main()
+
+if __name__ == "__main__":  # as `streamlit run` runs it; benchmarks/floor_app.py imports it
+    main()

@@ -28,7 +28,9 @@ What is measured, and how:
   The first cold start follows the deletion of the store's frame file (a data
   change), so it builds it; the next ones load it.
 - filter change in the browser (ours): choosing a type in the sidebar until the
-  map shows exactly that selection's markers (`data-incidents`).
+  map shows exactly that selection's markers (`data-incidents`). The floor:
+  the same change on benchmarks/floor_app.py (the dashboard's sidebar, no map)
+  until its page shows the new state: what Streamlit alone costs.
 - memory: peak resident memory (VmHWM) of the server process over its cold
   load, the warm loads and the filter changes.
 - CSV: `Store.export_csv` of every incident (what the dashboard's download
@@ -61,6 +63,7 @@ if str(ROOT) not in sys.path:
 
 DASHBOARD = ROOT / "dashboard.py"
 NAIVE = ROOT / "benchmarks" / "naive_app.py"
+FLOOR = ROOT / "benchmarks" / "floor_app.py"
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -287,9 +290,16 @@ MAP_SHOWS = """(n) => [...document.querySelectorAll('iframe[src*="streamlit_foli
   })"""
 
 
-def browser_filter_changes(browser: Any, url: str, counts: dict[str, int],
-                           runs: int) -> list[float]:
-    """Seconds from choosing a type until the map shows exactly its markers (ours)."""
+#: True once the floor app's page shows type N chosen ("" = none, i.e. everything).
+FLOOR_SHOWS = """(n) => {
+  const p = document.querySelector('[data-floor-types]');
+  return !!p && p.dataset.floorTypes === n;
+}"""
+
+
+def browser_filter_changes(browser: Any, url: str, shown: Any, runs: int) -> list[float]:
+    """Seconds from choosing a type until the page shows it: `shown(page, type)` waits
+    for that ("" = everything; ours: the map shows exactly the type's markers)."""
     import re
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000},
@@ -298,14 +308,14 @@ def browser_filter_changes(browser: Any, url: str, counts: dict[str, int],
     try:
         page = context.new_page()
         page.goto(url, timeout=TIMEOUT_MS)
-        page.wait_for_function(MAP_SHOWS, arg=counts[""], timeout=TIMEOUT_MS)
+        shown(page, "")
         box = page.get_by_test_id("stMultiSelect").filter(has_text="Incident type")
         for i in range(runs):
             chosen = TYPE_CYCLE[i % len(TYPE_CYCLE)]
             if i:  # back to everything first (untimed): one type at a time
                 box.get_by_role("button", name=re.compile("^Clear all")).first.click()
                 page.wait_for_url(lambda u: "type=" not in u, timeout=TIMEOUT_MS)
-                page.wait_for_function(MAP_SHOWS, arg=counts[""], timeout=TIMEOUT_MS)
+                shown(page, "")
                 page.wait_for_timeout(500)  # let the rerun settle
             for attempt in range(3):  # a rerun ending may close the list under the click
                 box.locator("input").click()
@@ -321,12 +331,29 @@ def browser_filter_changes(browser: Any, url: str, counts: dict[str, int],
                     if attempt == 2:
                         raise
                     page.keyboard.press("Escape")
-            page.wait_for_function(MAP_SHOWS, arg=counts[chosen], timeout=TIMEOUT_MS)
+            shown(page, chosen)
             out.append(time.perf_counter() - t)
             page.keyboard.press("Escape")
     finally:
         context.close()
     return out
+
+
+def bench_floor(work: Path, db: Path, runs: int) -> dict[str, Any]:
+    """Filter changes on benchmarks/floor_app.py: the dashboard's sidebar, no map."""
+    from playwright.sync_api import sync_playwright
+
+    def shown(page: Any, chosen: str) -> None:
+        page.wait_for_function(FLOOR_SHOWS, arg=chosen, timeout=TIMEOUT_MS)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            with serve(FLOOR, db, work) as (url, _proc):
+                changes = browser_filter_changes(browser, url, shown, runs)
+        finally:
+            browser.close()
+    return {"change_s": median(changes), "changes_s": changes}
 
 
 def bench_browser(work: Path, app: Path, db: Path, runs: int, cold_runs: int,
@@ -357,7 +384,11 @@ def bench_browser(work: Path, app: Path, db: Path, runs: int, cold_runs: int,
                 changes: list[float] = []
                 if ours:
                     try:
-                        changes = browser_filter_changes(browser, url, counts, runs)
+                        def shown(page: Any, chosen: str) -> None:
+                            page.wait_for_function(MAP_SHOWS, arg=counts[chosen],
+                                                   timeout=TIMEOUT_MS)
+
+                        changes = browser_filter_changes(browser, url, shown, runs)
                     except Exception as exc:  # report the rest rather than nothing
                         result["browser_change_error"] = str(exc)[:500]
                 result["memory_mb"] = vm_hwm_mb(proc.pid)
@@ -413,7 +444,7 @@ def report(results: dict[str, Any]) -> str:
         lines.append(f"| ingest, {ing['articles']:,} articles of ~{ing['mean_chars']:,} chars "
                      f"| {fmt(ing['rate'])} articles/s | > 200/s |")
     big = results.get("ours", {}).get(str(n), {})
-    rr, br = big.get("rerun", {}), big.get("browser", {})
+    rr, br, fl = big.get("rerun", {}), big.get("browser", {}), big.get("floor", {})
     if rr:
         lines += [
             f"| rerun after a filter change (new state), {n:,} incidents "
@@ -437,7 +468,11 @@ def report(results: dict[str, Any]) -> str:
         ]
         if "browser_change_s" in br:
             lines.append(f"| filter change in Chromium until the map shows it "
-                         f"| {fmt(br['browser_change_s'], ' s', 2)} | |")
+                         f"| {fmt(br['browser_change_s'], ' s', 2)} | < 0.4 s |")
+        if "change_s" in fl:
+            lines.append(f"| the same on the dashboard's sidebar with no map "
+                         f"(`floor_app.py`: Streamlit's own round trip) "
+                         f"| {fmt(fl['change_s'], ' s', 2)} | |")
         lines.append(f"| server peak memory (VmHWM) | {fmt(br['memory_mb'], ' MB')} "
                      f"| < 1,024 MB |")
     ex = results.get("export")
@@ -548,6 +583,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"ours, {size:,} incidents: browser", flush=True)
                 entry["browser"] = bench_browser(
                     work, DASHBOARD, db, runs, cold_runs if size == n else 1, ours=True)
+                if size == n:
+                    print(f"floor, {size:,} incidents: filter changes", flush=True)
+                    try:
+                        entry["floor"] = bench_floor(work, db, runs)
+                    except Exception as exc:  # report the rest rather than nothing
+                        entry["floor"] = {"error": str(exc)[:500]}
         if "export" in only:
             print(f"export: {n:,} rows", flush=True)
             results["export"] = worker(["_export", str(stores[n]), str(runs)],
