@@ -94,6 +94,7 @@ INCIDENTS_JS = ("geo_incidents_js", OWN_BUNDLE, "incidents.js")
 AREAS_JS = ("geo_areas_js", OWN_BUNDLE, "areas.js")
 AREAS_CSS = ("geo_areas_css", OWN_BUNDLE, "areas.css")
 PRISONS_JS = ("geo_prisons_js", OWN_BUNDLE, "prisons.js")
+PRELOAD_JS = ("geo_preload_js", OWN_BUNDLE, "preload.js")
 #: The boundaries the map draws (country outline, departments), served beside them.
 BOUNDARY_FILES = (COUNTRY_GEOJSON, DEPARTMENTS_GEOJSON)
 #: Beside the exported offline tiles: the SHA-256 of the MBTiles file they came from.

@@ -37,7 +37,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import folium
 import numpy as np
@@ -1050,7 +1050,33 @@ def base_map(
                  "recentNone": t("recent_none")}).add_to(m)
     if not view:
         m.fit_bounds([list(FRANCE_BOUNDS[0]), list(FRANCE_BOUNDS[1])])
+    _preload_first(m, base)
     return m
+
+
+def _preload_first(m: folium.Map, base: str) -> None:
+    """Put geo/mapassets/preload.js first among the map's scripts, with the URL of
+    every other script, style sheet and boundary file after its "#": the browser then
+    fetches them in parallel instead of one after another (see preload.js)."""
+    scripts: dict[str, str] = {}
+    sheets: dict[str, str] = {}
+    for element in _elements(m):
+        if isinstance(element, JSCSSMixin):
+            scripts.update((url, "script") for _, url in element.default_js)
+            sheets.update((url, "style") for _, url in element.default_css)
+    boundaries = {assets.url(assets.OWN_BUNDLE, f.name, base): "fetch"
+                  for f in assets.BOUNDARY_FILES}
+    files = [[url, kind] for url, kind in {**scripts, **sheets, **boundaries}.items()]
+    name, url = assets.resource(assets.PRELOAD_JS, base)
+    listed = quote(json.dumps(files, separators=(",", ":")), safe="")
+    m.default_js = [(name, f"{url}#{listed}"), *m.default_js]
+
+
+def _elements(element: Any) -> Iterable[Any]:
+    """An element and all its descendants, as folium renders them."""
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _elements(child)
 
 
 def build_map(

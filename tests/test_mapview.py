@@ -232,7 +232,8 @@ def test_page_loads_leaflet_and_plugins_only_from_the_app(tmp_path: Path) -> Non
     assert "/app/static/vendor/markercluster/MarkerCluster.css" in lazy
     for u in [*urls, *lazy]:
         assert u.startswith("/app/static/vendor/"), u
-        assert (vendor / u.removeprefix("/app/static/vendor/")).is_file(), u
+        path = u.partition("#")[0]  # preload.js carries its list after "#"
+        assert (vendor / path.removeprefix("/app/static/vendor/")).is_file(), u
     assert not re.search(r"https?://(?!www\.afp\.com)", html.replace("\\/", "/")), (
         "no URL to another host (the only one is the source link in the popup data)")
 
@@ -249,6 +250,32 @@ def test_st_folium_gets_local_links_too() -> None:
     links = [url for el in walk(m) for attr in ("default_js", "default_css")
              for _, url in getattr(el, attr, [])]
     assert links and all(u.startswith("/base/app/static/vendor/") for u in links), links
+
+
+def test_the_first_script_preloads_every_other_file_of_the_map(tmp_path: Path) -> None:
+    """streamlit-folium loads the scripts one after another: preload.js, first, asks for
+    all the others, the style sheets and the boundaries at once (issue 15)."""
+    from urllib.parse import unquote
+
+    vendor = assets.install(tmp_path)
+    m = mapview.build_map([incident(1)], PRISONS, tiles="none", asset_base="/app/static")
+
+    def walk(el):
+        yield el
+        for child in el._children.values():
+            yield from walk(child)
+
+    scripts = list(dict.fromkeys(u for el in walk(m) for _, u in getattr(el, "default_js", [])))
+    sheets = list(dict.fromkeys(u for el in walk(m) for _, u in getattr(el, "default_css", [])))
+    first, _, listed = scripts[0].partition("#")
+    assert first == "/app/static/vendor/geo/preload.js"
+    files = json.loads(unquote(listed))
+    assert [u for u, kind in files if kind == "script"] == scripts[1:]
+    assert [u for u, kind in files if kind == "style"] == sheets
+    assert [u for u, kind in files if kind == "fetch"] == [
+        "/app/static/vendor/geo/country.geojson", "/app/static/vendor/geo/departments.geojson"]
+    for u in [first, *(u for u, _ in files)]:
+        assert (vendor / u.removeprefix("/app/static/vendor/")).is_file(), u
 
 
 def test_install_is_idempotent_and_repairs_a_changed_file(tmp_path: Path) -> None:

@@ -154,6 +154,31 @@ def test_map_renders_offline_with_incident_and_prison_markers(
     assert not page.errors and not page.dialogs
 
 
+#: Each of the map frame's own files: [name, fetch start, response end] in ms.
+FRAME_FILES_JS = """() => performance.getEntriesByType('resource')
+  .filter((e) => e.name.includes('/app/static/vendor/'))
+  .map((e) => [new URL(e.name).pathname.split('/').pop(), e.startTime, e.responseEnd])"""
+
+
+def test_the_map_s_files_are_fetched_at_once_and_once_each(page: Page, server: Server) -> None:
+    """preload.js asks for the scripts, style sheets and boundaries together, which
+    streamlit-folium would load one after another; none is fetched twice."""
+    open_app(page, server)
+    map_frame(page).locator(".leaflet-container[data-departments]").wait_for(
+        timeout=TIMEOUT_MS)
+    frame = next(f for f in page.page.frames if "streamlit_folium" in f.url)
+    files = frame.evaluate(FRAME_FILES_JS)
+    names = [name for name, _, _ in files]
+    assert len(names) == len(set(names)), names  # the preloads were used, not doubled
+    assert {"preload.js", "leaflet.js", "areas.js", "prisons.js", "incidents.js",
+            "map_ui.js", "map.css", "country.geojson", "departments.geojson"} <= set(names)
+    timing = {name: (start, end) for name, start, end in files}
+    # the last script of the chain was asked for before the first one had arrived
+    assert timing["map_ui.js"][0] < timing["leaflet.js"][1], timing
+    assert timing["departments.geojson"][0] < timing["leaflet.js"][1], timing
+    assert not page.errors
+
+
 def test_the_map_payload_comes_compressed_or_plain_for_older_browsers(
     page: Page, server: Server,
 ) -> None:

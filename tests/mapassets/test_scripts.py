@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -17,7 +17,7 @@ from geo import mapview
 
 ASSETS = Path(mapview.__file__).resolve().parent / "mapassets"
 
-#: Loads the three scripts with a page URL and a Leaflet stand-in, then runs
+#: Loads the scripts with a page URL and a Leaflet stand-in, then runs
 #: the expression given and prints its value as JSON.
 HARNESS = r"""
 const vm = require("vm"), fs = require("fs");
@@ -26,11 +26,12 @@ const window = {top: {location: {origin: "http://app", pathname: "/", search: se
 window.L = {Map: {}};
 const ctx = vm.createContext({window: window, L: window.L, URLSearchParams: URLSearchParams,
                                atob: atob});
-for (const f of ["map_ui.js", "areas.js", "incidents.js", "prisons.js"]) {
+for (const f of ["preload.js", "map_ui.js", "areas.js", "incidents.js", "prisons.js"]) {
   vm.runInContext(fs.readFileSync(dir + "/" + f, "utf8"), ctx, {filename: f});
 }
 ctx.GeoMapUi = window.GeoMapUi; ctx.GeoAreas = window.GeoAreas;
 ctx.GeoIncidents = window.GeoIncidents; ctx.GeoPrisons = window.GeoPrisons;
+ctx.GeoPreload = window.GeoPreload;
 console.log(JSON.stringify(vm.runInContext(expr, ctx)));
 """
 
@@ -91,3 +92,13 @@ def test_a_selection_s_bitmask_picks_its_rows_and_details_from_the_whole_payload
               " whole: P.rows.length}; })()")
     assert got["ids"] == [i.incident_id for i in incs if i.incident_id in picked]
     assert got["details"] == 4 and got["strings"] and got["whole"] == 11
+
+
+def test_the_preload_list_is_read_from_the_script_s_own_url() -> None:
+    listed = json.dumps([["/a/leaflet.js", "script"], ["/a/map.css", "style"]])
+    src = "http://app/static/vendor/geo/preload.js#" + quote(listed, safe="")
+    assert run(f"GeoPreload.files({json.dumps(src)})") == json.loads(listed)
+    # no list, a list that does not parse, or not a list: nothing to preload
+    for bad in ("http://app/preload.js", "http://app/preload.js#%5B%22x",
+                "http://app/preload.js#" + quote('{"a": 1}')):
+        assert run(f"GeoPreload.files({json.dumps(bad)})") == []
