@@ -256,7 +256,8 @@ def page_lang() -> str:
     if K_LANG not in st.session_state:
         url = (url_params().get(P_LANG) or [None])[-1]
         st.session_state["_lang_in_url"] = bool(url)
-        st.session_state[K_LANG] = i18n.pick(url, st.context.headers.get("Accept-Language"))
+        st.session_state[K_LANG] = i18n.pick(url, st.context.headers.get("Accept-Language"),
+                                             st.context.locale)
     return i18n.norm(st.session_state[K_LANG])
 
 

@@ -63,6 +63,16 @@ def test_the_url_wins_and_an_unknown_value_is_ignored() -> None:
     assert i18n.pick("<script>", None) == "en"
 
 
+def test_the_page_s_own_language_comes_before_the_handshake_s_header() -> None:
+    assert i18n.pick(None, "en-US,en;q=0.9", "fr-FR") == "fr"
+    assert i18n.pick(None, "fr-FR,fr;q=0.9", "en-GB") == "en"
+    assert i18n.pick("en", "fr", "fr-FR") == "en"  # the URL still wins
+    # a locale we do not have: the header's first language we have
+    assert i18n.pick(None, "de-DE,fr;q=0.5", "de-DE") == "fr"
+    assert i18n.pick(None, None, "de") == "en"
+    assert i18n.pick(None, "fr", "") == "fr"
+
+
 def test_counts_and_sizes_are_written_once_per_language() -> None:
     assert Texts("en").count(1) == "1 incident"
     assert Texts("en").count(12345) == "12,345 incidents"

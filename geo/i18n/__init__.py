@@ -40,10 +40,17 @@ def from_accept_language(header: str | None) -> str:
     return best
 
 
-def pick(url_value: str | None, accept_language: str | None) -> str:
-    """The URL's `lang` when it names a language we have, else the browser's choice."""
+def pick(url_value: str | None, accept_language: str | None,
+         locale: str | None = None) -> str:
+    """The URL's `lang` when it names a language we have, else the browser's own
+    language (`locale`: the page's `navigator.language`) when we have it, else the
+    first of ours in its Accept-Language. The locale comes first because the header
+    Streamlit sees is the WebSocket handshake's, which need not be the page's (headless
+    Chromium sends its default there whatever the user's language)."""
     if url_value and norm(url_value) == url_value.strip().lower()[:2]:
         return norm(url_value)
+    if locale and norm(locale) == locale.strip().lower().replace("_", "-").split("-")[0]:
+        return norm(locale)
     return from_accept_language(accept_language)
 
 
