@@ -259,12 +259,7 @@ def test_the_first_script_preloads_every_other_file_of_the_map(tmp_path: Path) -
 
     vendor = assets.install(tmp_path)
     m = mapview.build_map([incident(1)], PRISONS, tiles="none", asset_base="/app/static")
-
-    def walk(el):
-        yield el
-        for child in el._children.values():
-            yield from walk(child)
-
+    walk = mapview._elements
     scripts = list(dict.fromkeys(u for el in walk(m) for _, u in getattr(el, "default_js", [])))
     sheets = list(dict.fromkeys(u for el in walk(m) for _, u in getattr(el, "default_css", [])))
     first, _, listed = scripts[0].partition("#")

@@ -16,8 +16,7 @@ NAMES: dict[str, str] = {"en": "English", "fr": "Français"}
 
 def norm(lang: str | None) -> str:
     """A supported language code (`"fr-FR"` → `"fr"`), or the default."""
-    code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
-    return code if code in CATALOGUES else DEFAULT
+    return known(lang) or DEFAULT
 
 
 def from_accept_language(header: str | None) -> str:
@@ -47,11 +46,13 @@ def pick(url_value: str | None, accept_language: str | None,
     first of ours in its Accept-Language. The locale comes first because the header
     Streamlit sees is the WebSocket handshake's, which need not be the page's (headless
     Chromium sends its default there whatever the user's language)."""
-    if url_value and norm(url_value) == url_value.strip().lower()[:2]:
-        return norm(url_value)
-    if locale and norm(locale) == locale.strip().lower().replace("_", "-").split("-")[0]:
-        return norm(locale)
-    return from_accept_language(accept_language)
+    return known(url_value) or known(locale) or from_accept_language(accept_language)
+
+
+def known(lang: str | None) -> str | None:
+    """`lang`'s code when it names a language we have (`"fr-FR"` → `"fr"`), else None."""
+    code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
+    return code if code in CATALOGUES else None
 
 
 class Texts:
