@@ -80,7 +80,6 @@
               }
           });
       }
-      function mark(where, options) { return L.marker(where, options); }
       function clusterIcon(n, worst) {
           var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
           return L.divIcon({
@@ -105,7 +104,7 @@
           var markers = new Array(R.length);
           for (var i = 0; i < R.length; i++) {
               var r = R[i];
-              markers[i] = mark([r[C.lat], r[C.lon]], {
+              markers[i] = L.marker([r[C.lat], r[C.lon]], {  // markercluster animates transforms
                   icon: icon(r[C.type], r[C.approx], r[C.verified]), riseOnHover: true, severity: r[C.type], row: i});
               if (r[C.approx] && r[C.radius] > 0) { circles.addLayer(circle(i)); }
           }
@@ -180,11 +179,11 @@
               cells.forEach(function (c, k) {
                   if (c.n === 1) {
                       var r = R[c.first];
-                      layer.addLayer(mark([r[C.lat], r[C.lon]], {
+                      layer.addLayer(GeoMapUi.marker([r[C.lat], r[C.lon]], {
                           icon: icon(r[C.type], r[C.approx], r[C.verified]), riseOnHover: true, row: c.first}));
                       return;
                   }
-                  var m = mark(at(c.sx / c.n, c.sy / c.n), {
+                  var m = GeoMapUi.marker(at(c.sx / c.n, c.sy / c.n), {
                       icon: clusterIcon(c.n, c.worst), zIndexOffset: 1000});
                   m.on("click", function () {
                       var spread = (c.bx - c.ax) * scale > 1 || (c.by - c.ay) * scale > 1;

@@ -19,6 +19,31 @@
     };
   }
 
+  // Markers placed by left/top, not by a 3D transform: Chrome gives every element with
+  // a translate3d its own compositing layer, and the 186 prisons and the grid's markers
+  // (250 layers) were layered again on every frame of the page, 15-25 ms each, several
+  // frames per filter change. The map's panes keep their transforms (panning and zoom
+  // stay composited); such a marker jumps to its new place when a zoom starts instead
+  // of gliding with the map for a quarter of a second.
+  var FlatMarker = null;  // made on first use: Leaflet may not be loaded before this file
+  function marker(latlng, options) {
+    if (!FlatMarker) {
+      FlatMarker = L.Marker.extend({
+        _setPos: function (pos) {
+          var icon = this._icon;
+          if (icon) {
+            icon._leaflet_pos = pos;  // as L.DomUtil.setPosition keeps it
+            icon.style.left = pos.x + "px";
+            icon.style.top = pos.y + "px";
+          }
+          this._zIndex = pos.y + this.options.zIndexOffset;
+          this._resetZIndex();
+        }
+      });
+    }
+    return new FlatMarker(latlng, options);
+  }
+
   var NARROW_PX = 560;
 
   function narrow(map) { return map.getSize().x < NARROW_PX; }
@@ -311,7 +336,7 @@
     }
   }
 
-  window.GeoMapUi = {init: init, ready: ready, select: select, legend: legend,
+  window.GeoMapUi = {init: init, ready: ready, select: select, legend: legend, marker: marker,
                      popupOptions: popupOptions,
                      popupActions: popupActions, prisonActions: prisonActions,
                      pageHref: pageHref, columns: columns, filterHref: filterHref, go: go, narrow: narrow};

@@ -11,7 +11,7 @@
 
   function marker(p, n, W) {
     var hit = n > 0;
-    var m = L.marker([p[F.lat], p[F.lon]], {
+    var m = window.GeoMapUi.marker([p[F.lat], p[F.lon]], {
       icon: L.divIcon({
         className: "prison-icon" + (hit ? " prison-hit" : ""),
         html: '<span class="prison-pin" style="--c:' + p[F.colour] + '"></span>',

@@ -2,7 +2,8 @@
 
 A standalone page (`mapview.render_html`, assets from a temporary folder): every
 incident in view is counted once, a group zooms in when clicked, incidents at one
-spot list themselves and open their own popup, a single marker has its tooltip.
+spot list themselves and open their own popup, a single marker has its tooltip,
+markers sit on their place without a 3D transform each.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from geo import assets, mapview
+from geo import assets, mapview, prisons
 from geo.model import Evidence, Incident, Source
 
 pytestmark = pytest.mark.browser
@@ -50,7 +51,7 @@ def grid_page(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                      "approximate" if i % 50 == 0 else "commune") for i in range(SPREAD)]
     incs += [incident(SPREAD + i, *SPOT, "facility") for i in range(SAME_SPOT)]
     assert len(incs) > mapview.FAST_CLUSTER_LIMIT
-    html = mapview.render_html(mapview.build_map(incs, [], tiles="none",
+    html = mapview.render_html(mapview.build_map(incs, prisons.load_prisons(), tiles="none",
                                                  asset_base=f"file://{tmp}"))
     page_file = tmp / "map.html"
     page_file.write_text(html, "utf-8")
@@ -118,3 +119,31 @@ def test_a_single_marker_has_its_tooltip_and_popup(grid_page: Any) -> None:
 
 def test_vendor_folder_is_where_the_page_loads_from(grid_page: Any) -> None:
     assert Path(grid_page.url.removeprefix("file://")).with_name("vendor").is_dir()
+
+
+#: Per marker on the map: where its icon's centre is drawn, where the map puts its
+#: place (page pixels), and its transform (a translate3d gives it a compositing layer).
+PLACED = f"""() => {{
+  const map = ({MAP})(), box = map.getContainer().getBoundingClientRect(), out = [];
+  map.eachLayer((l) => {{
+    if (!l._icon || !l.getLatLng) return;
+    const r = l._icon.getBoundingClientRect(), p = map.latLngToContainerPoint(l.getLatLng());
+    out.push({{x: r.left + r.width / 2, y: r.top + r.height / 2, px: box.left + p.x,
+              py: box.top + p.y, transform: getComputedStyle(l._icon).transform,
+              prison: l._icon.classList.contains("prison-icon")}});
+  }});
+  return out; }}"""
+
+
+@pytest.mark.parametrize("move", ["setView([43.5, 1.5], 7)", "panBy([120, -80], {animate: false})",
+                                  "setZoom(9, {animate: false})"])
+def test_markers_sit_on_their_place_without_a_3d_layer_each(grid_page: Any, move: str) -> None:
+    grid_page.evaluate(f"() => ({MAP})().setView([43.5, 1.5], 7, {{animate: false}})")
+    grid_page.evaluate(f"() => ({MAP})().{move}")
+    grid_page.wait_for_timeout(500)
+    placed = grid_page.evaluate(PLACED)
+    assert any(m["prison"] for m in placed) and any(not m["prison"] for m in placed)
+    for m in placed:
+        assert m["transform"] == "none", m
+        assert abs(m["x"] - m["px"]) < 1.5 and abs(m["y"] - m["py"]) < 1.5, m
+    assert not grid_page.errors
