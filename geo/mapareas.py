@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 #: Metropolitan France and Corsica: what the map shows on open (south-west, north-east).
@@ -38,10 +39,13 @@ OVERSEAS: tuple[Territory, ...] = (
 )
 
 
-def _coords(frame: pd.DataFrame, pinned: pd.Series) -> tuple[pd.Series, pd.Series]:
-    lat = pd.to_numeric(frame.loc[pinned, "lat"], errors="coerce")
-    lon = pd.to_numeric(frame.loc[pinned, "lon"], errors="coerce")
-    return lat, lon
+def _coords(frame: pd.DataFrame, pinned: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The pinned rows' coordinates as float arrays (NaN where unknown): plain arrays,
+    as counting boxes on them needs no index alignment."""
+    keep = np.asarray(pinned, dtype=bool)
+    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return lat[keep], lon[keep]
 
 
 def territory_counts(frame: pd.DataFrame, pinned: pd.Series) -> dict[str, int]:

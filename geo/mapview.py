@@ -30,6 +30,7 @@ Why it looks the way it does:
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import math
@@ -42,7 +43,8 @@ from urllib.parse import quote, urlsplit
 import folium
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement
+import xyzservices
+from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
@@ -585,7 +587,7 @@ def prisons_payload(prisons: Iterable[Any], lang: str = "en") -> list[list[Any]]
     """[lat, lon, colour, name, type label, commune, id] per located prison, escaped:
     the same for every selection (the map's script holds it once)."""
     out = []
-    for p in _located(prisons):
+    for p in _located(map(_prison_fields, prisons)):
         lat, lon = _float(p["lat"]), _float(p["lon"])
         commune = ", ".join(str(x) for x in (p["commune"], p["department"]) if _clean(x))
         out.append([
@@ -600,14 +602,62 @@ def prisons_payload(prisons: Iterable[Any], lang: str = "en") -> list[list[Any]]
 
 def prison_hits(prisons: Iterable[Any], counts: Mapping[str, int]) -> dict[str, int]:
     """{row of `prisons_payload`: incidents of the selection} for the prisons hit."""
-    return {str(i): int(counts[str(p["id"])]) for i, p in enumerate(_located(prisons))
-            if counts.get(str(p["id"]))}
+    return _hits(_prison_parts(prisons).located_ids, counts)
 
 
-def _located(prisons: Iterable[Any]) -> list[dict[str, Any]]:
+def _hits(located_ids: Sequence[str], counts: Mapping[str, int]) -> dict[str, int]:
+    return {str(i): int(counts[pid]) for i, pid in enumerate(located_ids) if counts.get(pid)}
+
+
+def _located(fields: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The fields of the prisons with a position: the rows of `prisons_payload`."""
-    return [p for p in map(_prison_fields, prisons)
-            if _float(p["lat"]) is not None and _float(p["lon"]) is not None]
+    return [p for p in fields if _float(p["lat"]) is not None and _float(p["lon"]) is not None]
+
+
+@dataclass(frozen=True)
+class _PrisonParts:
+    """What the map takes from the prisons, the same for every selection."""
+
+    located_ids: tuple[str, ...]  # the rows of `prisons_payload`, in order
+    names: Mapping[str, str]  # every prison's name by id, for the incidents' popups
+    payload_json: str  # `prisons_payload`
+    legend: str  # the legend's prison rows
+
+
+def _prison_parts(prisons: Iterable[Any], lang: str = "en") -> _PrisonParts:
+    """`_prison_parts_of` for any prisons (records or mappings); each filter change
+    recomputed these for the 186 prisons (~15 ms of a rerun)."""
+    return _prison_parts_of(tuple(tuple(_prison_fields(p).items()) for p in prisons), lang)
+
+
+@functools.lru_cache(maxsize=8)
+def _prison_parts_of(fields: tuple[tuple[tuple[str, Any], ...], ...],
+                     lang: str) -> _PrisonParts:
+    rows = [dict(f) for f in fields]
+    located = _located(rows)
+    t_ = Texts(lang)
+    kinds: dict[str, str] = {}
+    for p in located:
+        kinds.setdefault(prison_color(p["type"]),
+                         str(p["type_label"] or p["type"] or t_("prison_default")))
+    legend = []
+    if kinds:
+        legend.append(f'<div class="lg-title">{esc(t_("legend_prisons"))}</div>')
+        for color, label in sorted(kinds.items(), key=lambda kv: kv[1]):
+            legend.append(
+                f'<div class="lg-row"><span class="prison-pin" style="--c:{color}"></span> '
+                f"{esc(label)}</div>"
+            )
+        legend.append(
+            f'<div class="lg-row prison-hit"><span class="prison-pin" style="--c:'
+            f'{PRISON_DEFAULT_COLOR}"></span> {esc(t_("legend_prison_hit"))}</div>'
+        )
+    return _PrisonParts(
+        located_ids=tuple(str(p["id"]) for p in located),
+        names={str(p["id"]): str(p["name"] or p["short_name"] or p["id"]) for p in rows},
+        payload_json=script_json(prisons_payload(rows, lang)),
+        legend="".join(legend),
+    )
 
 
 def legend_html(frame: pd.DataFrame, prisons: Sequence[Any], lang: str = "en") -> str:
@@ -616,9 +666,10 @@ def legend_html(frame: pd.DataFrame, prisons: Sequence[Any], lang: str = "en") -
     shown it says so, instead of listing every type. The folding panel around them
     (`Legend`) belongs to the map and stays open or folded across selections."""
     t_ = Texts(lang)
-    pinned = frame[pinnable_mask(frame)] if not frame.empty else frame
-    counts = (Counter(pinned["primary_type"].astype(str).value_counts().to_dict())
-              if not pinned.empty else Counter())
+    # Only the type column of the pinned rows (not a copy of the whole frame).
+    kinds_shown = (frame.loc[pinnable_mask(frame), "primary_type"] if not frame.empty
+                   else pd.Series([], dtype=object))
+    counts = Counter(kinds_shown.astype(str).value_counts().to_dict())
     parts = [f'<div class="lg-title">{esc(t_("legend_types"))}</div>']
     shown = [t for t in TYPE_ORDER if counts.get(t)]
     if not shown:
@@ -638,23 +689,7 @@ def legend_html(frame: pd.DataFrame, prisons: Sequence[Any], lang: str = "en") -
         'border-width:3px;font-size:9px;font-weight:700">3</span> '
         f'{esc(t_("legend_group"))}</div>'
     )
-    kinds: dict[str, str] = {}
-    for prison in prisons:
-        p = _prison_fields(prison)
-        if _float(p["lat"]) is not None:
-            kinds.setdefault(prison_color(p["type"]),
-                             str(p["type_label"] or p["type"] or t_("prison_default")))
-    if kinds:
-        parts.append(f'<div class="lg-title">{esc(t_("legend_prisons"))}</div>')
-        for color, label in sorted(kinds.items(), key=lambda kv: kv[1]):
-            parts.append(
-                f'<div class="lg-row"><span class="prison-pin" style="--c:{color}"></span> '
-                f"{esc(label)}</div>"
-            )
-        parts.append(
-            f'<div class="lg-row prison-hit"><span class="prison-pin" style="--c:'
-            f'{PRISON_DEFAULT_COLOR}"></span> {esc(t_("legend_prison_hit"))}</div>'
-        )
+    parts.append(_prison_parts(prisons, lang).legend)
     return "".join(parts)
 
 
@@ -689,27 +724,22 @@ def map_data(
     With `payload=False`, everything but the incidents' own table (left empty): the
     counts and legend of a selection drawn from a larger payload's rows (`row_mask`)."""
     frame = as_frame(data)
-    prisons = list(prisons)
-    names = {
-        str(p["id"]): str(p["name"] or p["short_name"] or p["id"])
-        for p in map(_prison_fields, prisons)
-    }
-    table = incidents_payload(frame, names, detail_limit, lang) if payload else None
+    own = _prison_parts(prisons, lang)
+    table = incidents_payload(frame, own.names, detail_limit, lang) if payload else None
     counts: Counter[str] = Counter()
     if not frame.empty:
         ids = frame["prison_id"].dropna().astype(str)
         counts.update(ids[ids.str.strip() != ""].value_counts().to_dict())
-    located = prisons_payload(prisons, lang)
     incidents_json = script_json(table) if table is not None else ""
     pinned = pinnable_mask(frame) if not frame.empty else None
     return MapData(
         incidents_json=incidents_json,
-        prisons_json=script_json(located),
-        prison_hits=prison_hits(prisons, counts),
+        prisons_json=own.payload_json,
+        prison_hits=_hits(own.located_ids, counts),
         legend=legend_html(frame, prisons, lang),
         n_pinned=len(table["rows"]) if table is not None else int(
             pinned.sum() if pinned is not None else 0),
-        n_prisons=len(located),
+        n_prisons=len(own.located_ids),
         incidents_name=assets.content_name(incidents_json) if incidents_json else "",
         lang=lang,
         department_counts=mapareas.department_counts(frame),
@@ -745,7 +775,36 @@ def drawable_from(full: MapData, part: MapData, detail_limit: int = DETAIL_LIMIT
 
 
 
-class PlainBasemap(JSCSSMixin, Layer):
+class _Text(Element):
+    """Text that goes into the page as it is (see `Verbatim`)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class Verbatim(MacroElement):
+    """Mixed in last by the map's elements: their macros' output goes into the page as
+    it is. branca's `MacroElement.render` wraps each output in `Element(text)`, which
+    compiles the text as a Jinja template: ~40 ms of every rerun on the prisons' payload
+    and a selection's row mask, and braces in the data read as Jinja (a `{#` in an
+    article's quote made a standalone map fail to render)."""
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            if (macro := macros.get(part)) is not None:
+                getattr(figure, part).add_child(_Text(macro(self, kwargs)),
+                                                name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class PlainBasemap(JSCSSMixin, Layer, Verbatim):
     """The base map drawn by the app: France's land (`country.geojson`) over a plain
     sea. The only base map offline, and what takes over when tiles fail to load."""
 
@@ -768,7 +827,7 @@ class PlainBasemap(JSCSSMixin, Layer):
         self.default_css = [assets.resource(assets.AREAS_CSS, asset_base)]
 
 
-class DepartmentLayer(JSCSSMixin, Layer):
+class DepartmentLayer(JSCSSMixin, Layer, Verbatim):
     """Department boundaries as a choropleth of the incidents shown: name and count on
     hover; a click sets the Department filter in the page's URL. The counts come
     with each `Selection`."""
@@ -797,7 +856,7 @@ class DepartmentLayer(JSCSSMixin, Layer):
         self.default_css = [assets.resource(assets.AREAS_CSS, asset_base)]
 
 
-class OverseasControl(MacroElement):
+class OverseasControl(Verbatim):
     """Buttons that jump to the mainland and to each overseas territory, with the
     counts of each `Selection`."""
 
@@ -825,7 +884,7 @@ def territory_options(mainland: str) -> list[dict[str, Any]]:
     return [{"key": k, "name": name, "bounds": list(b)} for k, name, b in places]
 
 
-class TileFallback(MacroElement):
+class TileFallback(Verbatim):
     """Switches to the plain base map when the tiles keep failing to load."""
 
     _template = Template(
@@ -845,7 +904,7 @@ class TileFallback(MacroElement):
         self.note = note
 
 
-class IncidentLayer(JSCSSMixin, Layer):
+class IncidentLayer(JSCSSMixin, Layer, Verbatim):
     """Clustered incident markers and uncertainty circles, made in the browser from
     each `Selection`'s payload (geo/mapassets/incidents.js)."""
 
@@ -881,7 +940,7 @@ class IncidentLayer(JSCSSMixin, Layer):
         self.default_js = [assets.resource(assets.INCIDENTS_JS, asset_base)]
 
 
-class PrisonLayer(JSCSSMixin, Layer):
+class PrisonLayer(JSCSSMixin, Layer, Verbatim):
     """Prisons as small diamonds coloured by type; those with incidents in the
     selection ringed in red (geo/mapassets/prisons.js)."""
 
@@ -906,7 +965,7 @@ class PrisonLayer(JSCSSMixin, Layer):
         self.default_js = [assets.resource(assets.PRISONS_JS, asset_base)]
 
 
-class Legend(MacroElement):
+class Legend(Verbatim):
     """The folding legend panel; each `Selection` fills its rows (`legend_html`)."""
 
     _template = Template(
@@ -923,7 +982,7 @@ class Legend(MacroElement):
         self.options = {"title": esc(Texts(lang)("legend"))}
 
 
-class MapUi(JSCSSMixin, MacroElement):
+class MapUi(JSCSSMixin, Verbatim):
     """The map's own script and style sheets (`geo/mapassets/`, served by the app):
     focus without scrolling, popups that fit a phone, a folding legend, the fit to
     each selection. Added after the layers, so the legend and layers exist when it
@@ -946,7 +1005,7 @@ class MapUi(JSCSSMixin, MacroElement):
                             assets.resource(assets.MAP_UI_CSS, asset_base)]
 
 
-class Selection(folium.FeatureGroup):
+class Selection(folium.FeatureGroup, Verbatim):
     """What changes with the filters: the incidents (their file, or inline), counts
     per department, territory and prison, the legend's rows, whether to fit and which
     incident to open. Its script hands them to the map's layers, which update in
@@ -993,9 +1052,12 @@ def _tile_layer(tiles: str) -> folium.TileLayer | None:
 def _offline_tile_layer(asset_base: str, name: str) -> folium.TileLayer:
     """OpenStreetMap tiles of zoom 0-6 served by the app itself (`geo.basemap`, exported
     by `geo.assets.install`): a base-map choice, upscaled beyond zoom 6."""
-    return folium.TileLayer(
-        assets.url(basemap.BUNDLE, basemap.TILE_PATH, asset_base), attr=OSM_OFFLINE_ATTRIBUTION,
-        name=name, max_zoom=18, max_native_zoom=basemap.MAX_ZOOM, show=False)
+    # As a TileProvider: given a string, folium first looks it up among xyzservices'
+    # hundreds of providers by name (~10 ms of every rerun).
+    tiles = xyzservices.TileProvider(name=name, attribution=OSM_OFFLINE_ATTRIBUTION,
+                                     url=assets.url(basemap.BUNDLE, basemap.TILE_PATH, asset_base))
+    return folium.TileLayer(tiles, attr=OSM_OFFLINE_ATTRIBUTION, name=name, max_zoom=18,
+                            max_native_zoom=basemap.MAX_ZOOM, show=False)
 
 
 def base_map(

@@ -491,3 +491,24 @@ def test_a_selection_is_drawn_from_the_whole_payload_unless_it_would_lose_detail
     many = mapview.map_data([incident(i, lat=43 + i / 1000) for i in range(6)], [],
                             payload=False)
     assert mapview.drawable_from(big, many, detail_limit=4)  # too many for details anyway
+
+
+@pytest.mark.parametrize("text", ["{#", "{{ 6*7 }}", "{% raw %}", "{%", "}}"])
+def test_braces_in_article_text_reach_the_page_as_text(text: str) -> None:
+    """branca compiles each element's output as a Jinja template; the map's elements
+    put theirs in the page as it is (mapview.Verbatim): a quote may hold anything."""
+    html = page([incident(1, place=f"Place {text}",
+                          evidence=[Evidence(field="types", quote=f"Quote {text}")])],
+                tiles="none")
+    assert json.dumps(f"Quote {text}")[1:-1] in html
+    assert "Quote 42" not in html  # {{ 6*7 }} was not evaluated
+
+
+def test_the_prisons_part_is_computed_once_per_prison_list_and_language() -> None:
+    mapview._prison_parts_of.cache_clear()
+    first = mapview.map_data([incident(1)], PRISONS, lang="fr")
+    again = mapview.map_data([incident(2)], PRISONS, lang="fr")
+    assert first.prisons_json is again.prisons_json
+    assert mapview._prison_parts_of.cache_info().hits >= 1
+    english = mapview.map_data([incident(1)], PRISONS, lang="en")
+    assert english.legend != first.legend  # the prison rows follow the language
