@@ -600,12 +600,8 @@ def prisons_payload(prisons: Iterable[Any], lang: str = "en") -> list[list[Any]]
     return out
 
 
-def prison_hits(prisons: Iterable[Any], counts: Mapping[str, int]) -> dict[str, int]:
-    """{row of `prisons_payload`: incidents of the selection} for the prisons hit."""
-    return _hits(_prison_parts(prisons).located_ids, counts)
-
-
 def _hits(located_ids: Sequence[str], counts: Mapping[str, int]) -> dict[str, int]:
+    """{row of `prisons_payload`: incidents of the selection} for the prisons hit."""
     return {str(i): int(counts[pid]) for i, pid in enumerate(located_ids) if counts.get(pid)}
 
 
@@ -665,9 +661,15 @@ def legend_html(frame: pd.DataFrame, prisons: Sequence[Any], lang: str = "en") -
     type, as the icons are coloured), location precision, prison types. With nothing
     shown it says so, instead of listing every type. The folding panel around them
     (`Legend`) belongs to the map and stays open or folded across selections."""
+    pinned = pinnable_mask(frame) if not frame.empty else None
+    return _type_legend(frame, pinned, lang) + _prison_parts(prisons, lang).legend
+
+
+def _type_legend(frame: pd.DataFrame, pinned: pd.Series | None, lang: str) -> str:
+    """The legend's rows above the prisons' (`legend_html`); `pinned`: pinnable_mask."""
     t_ = Texts(lang)
     # Only the type column of the pinned rows (not a copy of the whole frame).
-    kinds_shown = (frame.loc[pinnable_mask(frame), "primary_type"] if not frame.empty
+    kinds_shown = (frame.loc[pinned, "primary_type"] if pinned is not None
                    else pd.Series([], dtype=object))
     counts = Counter(kinds_shown.astype(str).value_counts().to_dict())
     parts = [f'<div class="lg-title">{esc(t_("legend_types"))}</div>']
@@ -689,7 +691,6 @@ def legend_html(frame: pd.DataFrame, prisons: Sequence[Any], lang: str = "en") -
         'border-width:3px;font-size:9px;font-weight:700">3</span> '
         f'{esc(t_("legend_group"))}</div>'
     )
-    parts.append(_prison_parts(prisons, lang).legend)
     return "".join(parts)
 
 
@@ -736,7 +737,7 @@ def map_data(
         incidents_json=incidents_json,
         prisons_json=own.payload_json,
         prison_hits=_hits(own.located_ids, counts),
-        legend=legend_html(frame, prisons, lang),
+        legend=_type_legend(frame, pinned, lang) + own.legend,
         n_pinned=len(table["rows"]) if table is not None else int(
             pinned.sum() if pinned is not None else 0),
         n_prisons=len(own.located_ids),
@@ -789,7 +790,7 @@ class _Text(Element):
 class Verbatim(MacroElement):
     """Mixed in last by the map's elements: their macros' output goes into the page as
     it is. branca's `MacroElement.render` wraps each output in `Element(text)`, which
-    compiles the text as a Jinja template: ~40 ms of every rerun on the prisons' payload
+    compiles the text as a Jinja template: ~20 ms of every rerun on the prisons' payload
     and a selection's row mask, and braces in the data read as Jinja (a `{#` in an
     article's quote made a standalone map fail to render)."""
 
