@@ -1112,7 +1112,12 @@ def base_map(
                  "recent": recent, "recentTitle": t("recent_title"),
                  "recentNone": t("recent_none")}).add_to(m)
     if not view:
-        m.fit_bounds([list(FRANCE_BOUNDS[0]), list(FRANCE_BOUNDS[1])])
+        # Not animated: a selection's fit made during the animation's quarter second
+        # was undone when it ended (Leaflet then sets the animation's own target), and
+        # a link to La Réunion opened on France one time in two.
+        opening = folium.FitBounds([list(FRANCE_BOUNDS[0]), list(FRANCE_BOUNDS[1])])
+        opening.options["animate"] = False
+        opening.add_to(m)
     _preload_first(m, base)
     return m
 

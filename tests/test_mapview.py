@@ -339,8 +339,10 @@ def test_map_opens_on_france_with_the_prisons_layer_on_and_toggleable() -> None:
     m = mapview.build_map([incident(1)], PRISONS, tiles="none")
     html = mapview.render_html(m)
     assert '"Prisons"' in html and '"Incidents"' in html  # LayerControl overlays
-    bounds = re.search(r"fitBounds\(\s*(\[\[.*?\]\])", html, re.S)
+    bounds = re.search(r"fitBounds\(\s*(\[\[.*?\]\]),\s*(\{.*?\})", html, re.S)
     assert bounds and json.loads(bounds.group(1)) == [list(b) for b in mapview.FRANCE_BOUNDS]
+    # Not animated: a selection's fit within that animation was undone when it ended.
+    assert json.loads(bounds.group(2)) == {"animate": False}
     assert f"{prison_layer(m).get_name()}.addTo(" in html
     off = mapview.build_map([incident(1)], PRISONS, tiles="none", show_prisons=False)
     off_html = mapview.render_html(off)
