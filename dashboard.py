@@ -8,8 +8,10 @@ Run with `streamlit run dashboard.py`.
 
 Built to stay fast at 100,000 incidents (issue 7, `benchmarks/run.py`): the
 caches are keyed by the store's data version (`Store.version`), so a new visitor
-reuses them; the filtered frame and what is derived from it are kept per filter
-state without copies (`get_view`); the map's incidents reach the browser as a
+reuses them; a filter state's incidents are positions into the store's frame,
+of which a rerun copies only the few columns the map's counts read (`get_view`,
+`Store.query_rows`), and the map draws them from the rows it already has (a
+bitmask, `get_row_mask`); the map's incidents reach the browser as a
 pre-compressed file the app serves (`geo.assets.publish`), not inside the page
 script; the table, chart, off-map list and upload form are collapsed sections
 made only once opened (`section`), so the first page shows the map without
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -39,7 +42,7 @@ from geo.model import INCIDENT_TYPES
 from geo.prisons import load_prisons
 from geo.review import actions
 from geo.review import page as review_page
-from geo.store import Facets, Filters, Progress, Store
+from geo.store import Facets, Filters, Progress, Rows, Store
 from geo.store.filters import canonical, from_state
 from geo.timeline import monthly
 
@@ -97,49 +100,65 @@ def get_facets(db: str, stamp: str) -> Facets:
     return get_store(db).facets()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def get_prisons() -> list[Any]:
+    """The prisons (frozen records in a shared list: read-only; a rerun reads them
+    several times, and a copy each time was ~1 ms)."""
     return load_prisons()
 
 
 @dataclass(frozen=True)
 class View:
     """One filter state's incidents and what the page derives from them. Shared
-    between reruns and sessions without copies: read-only."""
+    between reruns and sessions without copies: read-only. The rows stay positions
+    into the store's frame (`Store.query_rows`): a filter change copies only the few
+    columns the map's counts read, and the table, chart and a payload take theirs."""
 
-    frame: pd.DataFrame
+    rows: Rows
+    counted: pd.DataFrame  # mapview.SELECTION_COLUMNS of the rows
+    pinned: np.ndarray  # mapview.pinnable_mask of the rows
     off_map: pd.DataFrame  # located only to a department, region or country
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 @st.cache_resource(show_spinner="Querying incidents…", max_entries=6)
 def get_view(db: str, stamp: str, state: str) -> View:
-    frame = get_store(db).query_frame(from_state(state))
-    off_map = frame.loc[~mapview.pinnable_mask(frame), OFF_MAP_COLUMNS]  # only what is shown
-    return View(frame, off_map)
+    rows = get_store(db).query_rows(from_state(state))
+    counted = rows.frame(mapview.SELECTION_COLUMNS)
+    pinned = mapview.pinnable_mask(counted).to_numpy(dtype=bool)
+    return View(rows, counted, pinned, rows.frame(OFF_MAP_COLUMNS, where=~pinned))
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
 def get_chart(db: str, stamp: str, state: str) -> pd.DataFrame:
     """Incidents per month and type (read-only, shared like `get_view`)."""
-    return monthly(get_view(db, stamp, state).frame)
+    return monthly(get_view(db, stamp, state).rows.frame(["event_date", "primary_type"]))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def get_map_data(db: str, stamp: str, state: str, lang: str = "en",
                  payload: bool = True) -> mapview.MapData:
-    return mapview.map_data(get_view(db, stamp, state).frame, get_prisons(), lang=lang,
-                            payload=payload)
+    """The map's strings for a filter state (read-only, shared: every rerun reads the
+    whole store's, whose payload, ~9 MB at 100,000 incidents, a copy per rerun cost
+    ~5 ms)."""
+    view = get_view(db, stamp, state)
+    return mapview.map_data(view.rows.frame() if payload else view.counted, get_prisons(),
+                            lang=lang, payload=payload)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def get_row_ids(db: str, stamp: str, whole: str) -> pd.Index:
-    """The incident ids of the whole store's payload rows (read-only, shared)."""
-    return mapview.pinned_ids(get_view(db, stamp, whole).frame)
+def get_payload_rows(db: str, stamp: str, whole: str) -> np.ndarray:
+    """Each store frame row's row in the whole store's payload (read-only, shared)."""
+    view = get_view(db, stamp, whole)
+    return mapview.payload_rows(view.rows.picks, view.pinned, len(view.rows.whole))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def get_row_mask(db: str, stamp: str, state: str, whole: str) -> str:
-    return mapview.row_mask(get_row_ids(db, stamp, whole), get_view(db, stamp, state).frame)
+    return mapview.row_mask(get_payload_rows(db, stamp, whole),
+                            get_view(db, stamp, state).rows.picks)
 
 
 def map_selection(db: str, stamp: str, state: str, whole: str,
@@ -152,7 +171,9 @@ def map_selection(db: str, stamp: str, state: str, whole: str,
     if state == whole:
         return full, full, None
     part = get_map_data(db, stamp, state, lang, payload=False)
-    if mapview.drawable_from(full, part):
+    # Positions of one data version only (a write between the two queries: its own).
+    same = get_view(db, stamp, state).rows.version == get_view(db, stamp, whole).rows.version
+    if same and mapview.drawable_from(full, part):
         return part, full, get_row_mask(db, stamp, state, whole)
     own = get_map_data(db, stamp, state, lang)
     return own, own, None
@@ -164,7 +185,7 @@ def get_table(db: str, stamp: str, state: str, lang: str) -> pd.DataFrame:
     type and prison names, blanks for unknowns (read-only, shared like `get_view`).
     Only the TABLE_LIMIT rows shown are relabelled."""
     t = Texts(lang)
-    rows = get_view(db, stamp, state).frame.head(TABLE_LIMIT)
+    rows = get_view(db, stamp, state).rows.frame(limit=TABLE_LIMIT)
     return readable(rows, t, TABLE_ORDER)
 
 
@@ -626,7 +647,7 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
     stamp = store_stamp(db)
     facets = get_facets(str(db), stamp)
     view = get_view(str(db), stamp, state)
-    frame, off_map = view.frame, view.off_map
+    shown, off_map = len(view), view.off_map
     whole = canonical(Filters(include_rejected=filters.include_rejected).to_query_params())
     map_data, served, rows = map_selection(str(db), stamp, state, whole, lang)
     base = assets.static_base_url()
@@ -636,10 +657,10 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
     st.container(key="phone_hint").caption(t("phone_hint"))
     with st.container(key="metrics"):
         c1, c2, c3 = st.columns(3)
-        c1.metric(t("metric_shown"), len(frame))
+        c1.metric(t("metric_shown"), shown)
         c2.metric(t("metric_pinned"), map_data.n_pinned)
         c3.metric(t("metric_off_map"), len(off_map))
-    if frame.empty and facets.total:
+    if not shown and facets.total:
         with st.container(key="nothing"):
             st.info(t("nothing_matches"), icon=":material/filter_alt_off:")
             st.button(t("nothing_matches_reset"), on_click=reset_filters,
@@ -666,12 +687,12 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
     stem = export.file_stem(filters)
     d1, d2, _ = st.columns([1, 1, 1.6])
     d1.download_button(
-        t("download_csv"), download_data(str(db), stamp, state, "csv", len(frame)),
+        t("download_csv"), download_data(str(db), stamp, state, "csv", shown),
         file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
         icon=":material/download:",
     )
     d2.download_button(
-        t("download_geojson"), download_data(str(db), stamp, state, "geojson", len(frame)),
+        t("download_geojson"), download_data(str(db), stamp, state, "geojson", shown),
         file_name=f"{stem}.geojson", mime="application/geo+json", on_click="ignore",
         icon=":material/download:",
     )
@@ -696,7 +717,7 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
                 x_label=t("chart_x"), y_label=t("chart_y"),
             )
     if box := section(t("section_table"), K_TABLE, ":material/table:"):
-        box.caption(t("table_caption", count=t.count(len(frame))) + limit_note(len(frame), t))
+        box.caption(t("table_caption", count=t.count(shown)) + limit_note(shown, t))
         box.dataframe(get_table(str(db), stamp, state, lang), hide_index=True,
                       width="stretch")
 

@@ -714,6 +714,11 @@ class MapData:
     prison_hits: Mapping[str, int] = field(default_factory=dict)
 
 
+#: The columns `map_data(..., payload=False)` reads (counts, legend, territories): a
+#: filter change takes only these out of the store's frame (`geo.store.Rows`).
+SELECTION_COLUMNS = ("lat", "lon", "geo_precision", "primary_type", "department", "prison_id")
+
+
 def map_data(
     data: pd.DataFrame | Iterable[Incident],
     prisons: Sequence[Any] = (),
@@ -748,20 +753,24 @@ def map_data(
     )
 
 
-def pinned_ids(frame: pd.DataFrame) -> pd.Index:
-    """The incident ids of a frame's payload rows, in their order (`incidents_payload`)."""
-    if frame.empty:
-        return pd.Index([], dtype=object)
-    return pd.Index(frame.loc[pinnable_mask(frame), "incident_id"].astype(str))
+def payload_rows(positions: np.ndarray, pinned: np.ndarray, size: int) -> np.ndarray:
+    """For each of `size` rows of a frame, its row in the payload drawn from the rows at
+    `positions` (`pinned`: their `pinnable_mask`; `incidents_payload` keeps those, in
+    order), or -1 when it has none."""
+    out = np.full(size, -1, np.int64)
+    drawn = np.asarray(positions)[np.asarray(pinned, dtype=bool)]
+    out[drawn] = np.arange(len(drawn))
+    return out
 
 
-def row_mask(row_ids: pd.Index, frame: pd.DataFrame) -> str:
-    """The frame's pinned incidents as a bitmask over the rows of a larger payload
-    (`pinned_ids` of its frame): base64 of one bit per row, the first row in the
-    high bit of the first byte. 100,000 rows: 17 kB, against re-sending the rows."""
-    bits = np.zeros(len(row_ids), dtype=bool)
-    where = row_ids.get_indexer(pinned_ids(frame))
-    bits[where[where >= 0]] = True
+def row_mask(rows_of: np.ndarray, positions: np.ndarray) -> str:
+    """The rows at `positions` of a frame as a bitmask over the rows of a larger
+    payload (`rows_of`: `payload_rows` of it): base64 of one bit per payload row, the
+    first row in the high bit of the first byte. 100,000 rows: 17 kB, against
+    re-sending the rows. Positions, not incident ids: no text is compared."""
+    bits = np.zeros(int(rows_of.max()) + 1 if len(rows_of) else 0, dtype=bool)
+    at = rows_of[np.asarray(positions, dtype=np.int64)]
+    bits[at[at >= 0]] = True
     return base64.b64encode(np.packbits(bits).tobytes()).decode("ascii")
 
 

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import folium
+import numpy as np
 import pytest
 
 from geo import assets, mapview
@@ -469,17 +470,26 @@ def test_a_selection_s_rows_are_a_bitmask_over_the_whole_payload() -> None:
     from geo.export import incidents_frame
 
     incs = [incident(i, lat=43 + i / 100) for i in range(12)]
-    incs.append(incident(99, "department"))  # not pinned: no row
-    whole = incidents_frame(incs)
-    ids = mapview.pinned_ids(whole)
-    assert list(ids) == [i.incident_id for i in incs[:12]]
-    part = whole[whole["incident_id"].isin({incs[0].incident_id, incs[9].incident_id,
-                                            incs[11].incident_id, "t099"})]
-    mask = base64.b64decode(mapview.row_mask(ids, part))
+    incs.insert(3, incident(99, "department"))  # not pinned: no payload row
+    frame = incidents_frame(incs)
+    everything = np.arange(len(frame))
+    rows_of = mapview.payload_rows(everything, mapview.pinnable_mask(frame).to_numpy(),
+                                   len(frame))
+    assert list(rows_of) == [0, 1, 2, -1, *range(3, 12)]
+    payload = mapview.incidents_payload(frame, {})
+    ids = [payload["strings"][r[mapview.ROW_COLUMNS.index("id")]] for r in payload["rows"]]
+    assert [ids[r] for r in rows_of if r >= 0] == [i.incident_id for i in incs if i != incs[3]]
+    chosen = [0, 3, 10, 12]  # i0, the unpinned i99, i9 and i11
+    mask = base64.b64decode(mapview.row_mask(rows_of, np.array(chosen)))
     assert len(mask) == 2  # 12 rows: two bytes, the first row in the high bit
     bits = [(mask[i >> 3] >> (7 - (i & 7))) & 1 for i in range(12)]
     assert bits == [1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1]
-    assert mapview.row_mask(ids, whole.iloc[0:0]) == base64.b64encode(bytes(2)).decode()
+    assert mapview.row_mask(rows_of, np.array([], dtype=np.int64)) == \
+        base64.b64encode(bytes(2)).decode()
+    # A payload drawn from some rows only: the others have no row in it.
+    some = mapview.payload_rows(np.array([1, 2, 3, 5]), np.array([True, True, False, True]),
+                                len(frame))
+    assert list(some[:6]) == [-1, 0, 1, -1, -1, 2]
 
 
 def test_a_selection_is_drawn_from_the_whole_payload_unless_it_would_lose_details() -> None:

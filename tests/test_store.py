@@ -24,6 +24,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -404,6 +405,31 @@ def test_query_frame_is_the_export_rows_of_query(tmp_path: Path) -> None:
     assert export.frame_to_csv(store.query_frame(f)) == store.export_csv(f)
     geo = json.loads(store.export_geojson(f))
     assert geo == export.to_geojson(store.query(f))
+
+
+def test_query_rows_are_positions_into_one_frame_read_a_few_columns_at_a_time(
+        tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    twice = [Source("Le Monde", title="Premier", article_id="h1"),
+             Source("Le Monde", title="Suite", article_id="h2")]  # one source, two articles
+    store.add_incidents([make(n, status="rejected" if n == 4 else "auto",
+                              sources=twice if n == 2 else make(n).sources)
+                         for n in range(8)])
+    everything = store.query_rows()
+    chosen = store.query_rows(Filters(sources=["Le Monde"]))
+    assert chosen.whole is everything.whole and chosen.version == store.version()
+    both = store.query_rows(Filters(sources=["Le Monde"], types=["gunfire", "arson"]))
+    assert list(both.picks) == list(chosen.picks)
+    # Each incident once (the one Le Monde cited twice too), the rejected one left out.
+    assert chosen.frame()["incident_id"].tolist() == ids(store.query(
+        Filters(sources=["Le Monde"]))) and "inc-004" not in ids(store.query())
+    assert len(everything) == 7 and len(store.query_rows(Filters(include_rejected=True))) == 8
+    narrow = chosen.frame(["incident_id", "lat"], limit=2)
+    assert list(narrow.columns) == ["incident_id", "lat"] and len(narrow) == 2
+    odd = chosen.frame(["incident_id"], where=np.arange(len(chosen)) % 2 == 1)
+    assert odd["incident_id"].tolist() == chosen.frame()["incident_id"].tolist()[1::2]
+    store.add_incidents([make(50)])  # a write: a new frame, a new version
+    assert store.query_rows().version != everything.version
 
 
 def test_user_values_are_data_not_sql(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@
 - `schema`: the SQLite tables; `records`: what is written per incident;
 - `merge`: the cross-article merge rules, pure functions;
 - `filters`: the filter value and its URL form; `facets`: the filter facets;
-- `frames`: the whole-store frame cache (Feather file beside the store).
+- `frames`: the whole-store frame cache (Feather file beside the store) and `Rows`,
+  a selection as positions into it.
 
 Ingest orchestration (reading, extraction ahead in workers) is `geo.ingest`.
 Names are re-exported here: `from geo.store import Store, Filters` is the public API.
@@ -24,7 +25,7 @@ from geo.store.filters import (
     search_words,
 )
 from geo.store.frames import FRAME_CACHE as _FRAME_CACHE
-from geo.store.frames import FRAME_FILE_SUFFIX
+from geo.store.frames import FRAME_FILE_SUFFIX, Rows
 from geo.store.merge import (
     GENERIC_TYPES,
     MERGE_DAYS,
@@ -58,6 +59,7 @@ __all__ = [
     "IngestReport",
     "Progress",
     "ProgressFn",
+    "Rows",
     "Store",
     "_fold",
     "_record",

@@ -20,6 +20,7 @@ from geo.ingest import IngestReport, ProgressFn
 from geo.model import Incident
 from geo.store.facets import Facets
 from geo.store.filters import Filters
+from geo.store.frames import Rows
 
 
 @runtime_checkable
@@ -62,6 +63,10 @@ class IncidentStore(Protocol):
     def query_frame(self, filters: Filters | None = None, *, limit: int | None = None
                     ) -> pd.DataFrame:
         """One row per incident, the export columns, in `query` order."""
+        ...
+
+    def query_rows(self, filters: Filters | None = None) -> Rows:
+        """The rows of `query_frame` as positions into a frame of the whole store."""
         ...
 
     def count(self, filters: Filters | None = None) -> int:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +23,56 @@ from geo import export
 
 log = logging.getLogger(__name__)
 
-#: Full frames by store path, with the (uuid, version) token they were built for: the
-#: dashboard reruns its script on every widget change, so the big frame is built once
-#: per data change.
-FRAME_CACHE: dict[str, tuple[tuple[str, str], pd.DataFrame, np.ndarray]] = {}
+
+
+@dataclass(frozen=True, eq=False)
+class WholeFrame:
+    """The frame of the whole store for one data version, and what selecting from it
+    needs: each rid's position in it (-1 for none) and which rows are not rejected."""
+
+    token: tuple[str, str]
+    frame: pd.DataFrame
+    position: np.ndarray
+    live: np.ndarray
+
+    @classmethod
+    def of(cls, token: tuple[str, str], frame: pd.DataFrame, rids: np.ndarray) -> WholeFrame:
+        position = np.full(int(rids.max()) + 1 if len(rids) else 1, -1, np.int64)
+        position[rids] = np.arange(len(rids))
+        live = (frame["status"].astype(object) != "rejected").to_numpy(dtype=bool)
+        return cls(token, frame, position, live)
+
+
+@dataclass(frozen=True, eq=False)
+class Rows:
+    """A filter state's incidents as sorted positions into the whole store's frame
+    (`Store.query_rows`), read a few columns at a time. A filter change on the
+    dashboard needs six narrow columns (counts, legend, the map's row mask): copying
+    all 27 instead, long evidence text included, was most of a rerun's query time."""
+
+    whole: pd.DataFrame
+    picks: np.ndarray
+    #: The data version (`Store.version`) of `whole`: positions from two versions
+    #: do not mix.
+    version: str = ""
+
+    def __len__(self) -> int:
+        return len(self.picks)
+
+    def frame(self, columns: Sequence[str] | None = None, *, limit: int | None = None,
+              where: np.ndarray | None = None) -> pd.DataFrame:
+        """These rows (the first `limit`, or those where `where` is true) with
+        `columns` (every column by default), numbered from 0."""
+        picks = self.picks if where is None else self.picks[where]
+        if limit is not None:
+            picks = picks[: max(0, int(limit))]
+        source = self.whole if columns is None else self.whole[list(columns)]
+        return source.take(picks).reset_index(drop=True)
+
+
+#: Whole frames by store path: the dashboard reruns its script on every widget change,
+#: so the big frame is built once per data change.
+FRAME_CACHE: dict[str, WholeFrame] = {}
 #: `Store.frame_file`: the frame of the whole store as an Arrow (Feather) file,
 #: tagged with the data version it was built from.
 FRAME_FILE_SUFFIX = "-frame.arrow"

@@ -556,37 +556,46 @@ class Store:
     # -- queries --
 
     @staticmethod
-    def _where(filters: Filters | None) -> tuple[str, list[Any]]:
-        """The WHERE clause and its parameters; user values only ever go in parameters."""
+    def _conditions(filters: Filters | None) -> tuple[list[tuple[str, list[Any]]],
+                                                      list[tuple[str, list[Any]]]]:
+        """The filters as SQL with their parameters (user values only ever go in
+        parameters), in two kinds: the row ids of side tables that match (types,
+        sources, search words), and conditions on the incidents' own columns."""
         f = filters or Filters()
-        clauses: list[str] = []
-        params: list[Any] = []
+        rid_sets: list[tuple[str, list[Any]]] = []
+        row: list[tuple[str, list[Any]]] = []
 
-        def any_of(template: str, values: list[str]) -> None:
-            clauses.append(template.format(", ".join("?" * len(values))))
-            params.extend(values)
+        def marks(values: list[str]) -> str:
+            return ", ".join("?" * len(values))
 
         if not f.include_rejected:
-            clauses.append("i.status != 'rejected'")
+            row.append(("i.status != 'rejected'", []))
         if f.types:
-            any_of("i.rid IN (SELECT rid FROM incident_types WHERE type IN ({}))",
-                   list(f.types))
+            rid_sets.append((f"SELECT rid FROM incident_types WHERE type IN ({marks(f.types)})",
+                             list(f.types)))
         if f.sources:
-            any_of("i.rid IN (SELECT rid FROM incident_sources WHERE source IN ({}))",
-                   list(f.sources))
+            rid_sets.append((f"SELECT rid FROM incident_sources WHERE source IN "
+                             f"({marks(f.sources)})", list(f.sources)))
         if f.departments:
-            any_of("i.department IN ({})", list(f.departments))
+            row.append((f"i.department IN ({marks(f.departments)})", list(f.departments)))
         if f.prisons:
-            any_of("i.prison_id IN ({})", list(f.prisons))
+            row.append((f"i.prison_id IN ({marks(f.prisons)})", list(f.prisons)))
         for bound, op in ((_as_date(f.date_from), ">="), (_as_date(f.date_to), "<=")):
             if bound is not None:
-                clauses.append(f"i.event_date {op} ?")
-                params.append(bound.isoformat())
+                row.append((f"i.event_date {op} ?", [bound.isoformat()]))
         for word in search_words(f.text):
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append("i.rid IN (SELECT rid FROM incident_search WHERE search LIKE ? "
-                           "ESCAPE '\\')")
-            params.append(f"%{escaped}%")
+            rid_sets.append(("SELECT rid FROM incident_search WHERE search LIKE ? ESCAPE '\\'",
+                             [f"%{escaped}%"]))
+        return rid_sets, row
+
+    @classmethod
+    def _where(cls, filters: Filters | None) -> tuple[str, list[Any]]:
+        """The WHERE clause over `incidents i` and its parameters."""
+        rid_sets, row = cls._conditions(filters)
+        clauses = [sql for sql, _ in row] + [f"i.rid IN ({sql})" for sql, _ in rid_sets]
+        params = [v for _, values in row for v in values]
+        params += [v for _, values in rid_sets for v in values]
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def _select(self, what: str, filters: Filters | None, limit: int | None,
@@ -634,17 +643,21 @@ class Store:
                     ) -> pd.DataFrame:
         """One row per incident, the export columns (geo.export.COLUMN_NAMES), in the
         order of `query`. Dates are ISO strings, text is object (None when missing),
-        counts are nullable Int64.
+        counts are nullable Int64."""
+        return self.query_rows(filters).frame(limit=limit)
 
-        Fast path for the dashboard: SQL (indexed) selects the row ids; the rows come
-        from a frame of the whole store built once per data change, in the same order.
-        """
+    def query_rows(self, filters: Filters | None = None) -> frames.Rows:
+        """The incidents `query_frame` returns, as positions into a frame of the whole
+        store built once per data change (`frames.Rows`), for callers that read a few
+        columns. SQL (indexed) selects the row ids; whether a row is rejected is read
+        from the frame, not looked up in the wide incidents table row by row (~15 ms
+        at 100,000), and no filter at all needs no SQL."""
         key = str(self.path.resolve())
         with self._snapshot():
             token = self._token()
             with frames.FRAME_LOCK:
-                cached = frames.FRAME_CACHE.get(key)
-            if cached is None or cached[0] != token:
+                whole = frames.FRAME_CACHE.get(key)
+            if whole is None or whole.token != token:
                 loaded = self._load_frame_file(token)
                 if loaded is None:
                     columns = ", ".join(f"i.{c}" for c in export.COLUMN_NAMES)
@@ -654,19 +667,34 @@ class Store:
                     self._save_frame_file(token, full, rids)
                 else:
                     full, rids = loaded
-                position = np.full(int(rids.max()) + 1 if len(rids) else 1, -1, np.int64)
-                position[rids] = np.arange(len(rids))
-                cached = (token, full, position)
+                whole = frames.WholeFrame.of(token, full, rids)
                 with frames.FRAME_LOCK:
                     frames.FRAME_CACHE.clear()  # one store at a time is the common case
-                    frames.FRAME_CACHE[key] = cached
-            selected = self._select("i.rid", filters, None, order=False)
-        _, full, position = cached
-        rids = np.fromiter((r[0] for r in selected), dtype=np.int64, count=len(selected))
-        picks = np.sort(position[rids])
-        if limit is not None:
-            picks = picks[: max(0, int(limit))]
-        return full.take(picks).reset_index(drop=True)
+                    frames.FRAME_CACHE[key] = whole
+            f = filters or Filters()
+            selected = self._selected_rids(dataclasses.replace(f, include_rejected=True))
+        if selected is None:
+            picks = np.arange(len(whole.frame))
+        else:
+            rids = np.fromiter((r[0] for r in selected), dtype=np.int64, count=len(selected))
+            found = whole.position[rids[rids < len(whole.position)]]
+            picks = np.unique(found[found >= 0])  # sorted; a source twice counts once
+        if not f.include_rejected:
+            picks = picks[whole.live[picks]]
+        return frames.Rows(whole.frame, picks, ":".join(whole.token))
+
+    def _selected_rids(self, filters: Filters) -> list[tuple] | None:
+        """The rids `filters` select, in no order; None when they select everything.
+        With only side-table conditions (types, sources, words), their rid sets are
+        intersected without reading the incidents table (~4 ms instead of ~20 for a
+        type at 100,000: no lookup of each row in the wide table)."""
+        rid_sets, row = self._conditions(filters)
+        if not rid_sets and not row:
+            return None
+        if row:
+            return self._select("i.rid", filters, None, order=False)
+        sql = " INTERSECT ".join(s for s, _ in rid_sets)
+        return self._read(sql, [v for _, values in rid_sets for v in values])
 
     @property
     def frame_file(self) -> Path:

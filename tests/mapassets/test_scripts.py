@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+import numpy as np
 import pytest
 
 from geo import mapview
@@ -84,7 +85,9 @@ def test_a_selection_s_bitmask_picks_its_rows_and_details_from_the_whole_payload
     md = mapview.map_data(whole, [])
     picked = {incs[0].incident_id, incs[7].incident_id, incs[8].incident_id,
               incs[10].incident_id}
-    mask = mapview.row_mask(mapview.pinned_ids(whole), whole[whole["incident_id"].isin(picked)])
+    rows_of = mapview.payload_rows(np.arange(len(whole)),
+                                   mapview.pinnable_mask(whole).to_numpy(), len(whole))
+    mask = mapview.row_mask(rows_of, np.flatnonzero(whole["incident_id"].isin(picked)))
     got = run(f"(function () {{ var P = {md.incidents_json};"
               f" var Q = GeoIncidents.subset(P, {json.dumps(mask)}), C = GeoMapUi.columns(Q);"
               " return {ids: Q.rows.map(function (r) { return Q.strings[r[C.id]]; }),"
