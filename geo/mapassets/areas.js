@@ -92,12 +92,19 @@
       var el = shape.getElement && shape.getElement(), name = shape.feature.properties.name;
       if (el) { el.setAttribute("data-dept", name); el.setAttribute("data-count", String(counts[name] || 0)); }
     }
+    // Only the shapes whose colour or count changed are touched: restyling all ~100
+    // made the browser recompute every shape's style on each filter change.
     function paint() {
       if (!layer) { return; }
       layer.eachLayer(function (shape) {
-        layer.resetStyle(shape);
-        shape.setTooltipContent(tip(shape.feature.properties.name));
-        mark(shape);
+        var name = shape.feature.properties.name, n = counts[name] || 0;
+        var fill = colour(n, max);
+        if (shape._geoFill !== fill) { layer.resetStyle(shape); shape._geoFill = fill; }
+        if (shape._geoCount !== n) {
+          shape._geoCount = n;
+          shape.setTooltipContent(tip(name));
+          mark(shape);
+        }
       });
     }
     map.on("geo:select", function (e) {
@@ -112,6 +119,8 @@
         style: style,
         onEachFeature: function (f, shape) {
           var name = f.properties.name;
+          shape._geoCount = counts[name] || 0;  // as drawn now (paint)
+          shape._geoFill = colour(shape._geoCount, max);
           shape.bindTooltip(tip(name), {sticky: true, className: "geo-dept-tip"});
           shape.on("add", function () { mark(shape); });
           shape.on("mouseover", function () { shape.setStyle({weight: 2.5, color: "#263238"}); });

@@ -138,9 +138,7 @@
     var C = columns(st.payload), box = map.getContainer();
     if (!sel.fit) {
       if (!st.userMoved && o.home && st.fitted) {
-        st.fitting = true;
-        map.fitBounds(o.home, {animate: false});
-        st.fitting = false;
+        fitTo(map, st, o.home, {animate: false});
         st.fitted = false;
         box.removeAttribute("data-fitted");
       }
@@ -159,14 +157,31 @@
       if (!best || g.n > best.n) { best = g; }
     }
     if (st.userMoved && map.getBounds().contains(best.box)) { return; }
-    st.fitting = true;  // not the reader's move (keepViewInUrl)
-    map.fitBounds(best.box, {padding: [40, 40], maxZoom: 11, animate: false});
-    st.fitting = false;
+    fitTo(map, st, best.box, {padding: [40, 40], maxZoom: 11, animate: false});
     // The map now shows what the app chose: the reader's view is no longer on it.
     st.userMoved = false;
     st.fitted = true;
     setView(null);
     box.setAttribute("data-fitted", String(best.n));
+  }
+
+  /** `map.fitBounds(bounds, options)` unless the map shows `bounds` already, inside
+   * the padding, and the fit would zoom in by less than a level: two selections that
+   * both span France then keep the view. Such a fit barely changes what is seen but
+   * costs a new view: Leaflet projects every department's shape again and the
+   * incidents are redrawn (~45 ms a filter change here). Not the reader's move. */
+  function fitTo(map, st, bounds, options) {
+    var box = L.latLngBounds(bounds), pad = L.point(options.padding || [0, 0]);
+    var zoom = map.getBoundsZoom(box, false, pad.multiplyBy(2));  // as fitBounds does
+    if (typeof options.maxZoom === "number") { zoom = Math.min(options.maxZoom, zoom); }
+    var view = map.getPixelBounds(), nw = map.project(box.getNorthWest());
+    var se = map.project(box.getSouthEast());
+    var inside = nw.x >= view.min.x + pad.x && nw.y >= view.min.y + pad.y
+      && se.x <= view.max.x - pad.x && se.y <= view.max.y - pad.y;
+    if (inside && zoom - map.getZoom() < 1) { return; }
+    st.fitting = true;  // keepViewInUrl: the app's move
+    map.fitBounds(bounds, options);
+    st.fitting = false;
   }
 
   /** The page's URL with `view` set to "lat,lon,zoom", or removed (null). */

@@ -9,33 +9,55 @@
   //: Row fields of geo.mapview.prisons_payload (pre-escaped text).
   var F = {lat: 0, lon: 1, colour: 2, name: 3, type: 4, commune: 5, id: 6};
 
-  function marker(p, n, W) {
+  function marker(p, i, n) {
     var hit = n > 0;
-    var m = window.GeoMapUi.marker([p[F.lat], p[F.lon]], {
+    return window.GeoMapUi.marker([p[F.lat], p[F.lon]], {
       icon: L.divIcon({
         className: "prison-icon" + (hit ? " prison-hit" : ""),
         html: '<span class="prison-pin" style="--c:' + p[F.colour] + '"></span>',
         iconSize: hit ? [20, 20] : [12, 12],
         iconAnchor: hit ? [10, 10] : [6, 6]
       }),
-      zIndexOffset: hit ? -500 : -1000
+      zIndexOffset: hit ? -500 : -1000,
+      row: i,
+      hits: n
     });
-    var text = "<b>" + p[F.name] + "</b><br>" + p[F.type] + (p[F.commune] ? "<br>" + p[F.commune] : "")
-      + (hit ? "<br><b>" + n + "</b> " + (n > 1 ? W.many : W.one) : "")
-      + window.GeoMapUi.prisonActions(W, p[F.id]);
-    m.bindPopup('<div class="inc-popup">' + text + "</div>");
-    m.bindTooltip(p[F.name]);
-    return m;
+  }
+
+  function popup(p, n, W) {
+    return '<div class="inc-popup"><b>' + p[F.name] + "</b><br>" + p[F.type]
+      + (p[F.commune] ? "<br>" + p[F.commune] : "")
+      + (n > 0 ? "<br><b>" + n + "</b> " + (n > 1 ? W.many : W.one) : "")
+      + window.GeoMapUi.prisonActions(W, p[F.id]) + "</div>";
   }
 
   function layer(map, rows, W) {
-    var group = L.featureGroup(), shown = null;
+    var group = L.featureGroup(), markers = [];
+    // Popups and tooltips are made when first opened, as the incidents' are: a
+    // selection redraws only the prisons whose count changed, and those cost one
+    // small object each, not a popup with its links.
+    group.on("click", function (e) {
+      var m = e.layer;
+      if (m.options.row !== undefined && !m.getPopup()) {
+        m.bindPopup(popup(rows[m.options.row], m.options.hits, W));
+        m.openPopup();
+      }
+    });
+    group.on("mouseover", function (e) {
+      var m = e.layer;
+      if (m.options.row !== undefined && !m.getTooltip()) {
+        m.bindTooltip(rows[m.options.row][F.name]);
+        m.openTooltip();
+      }
+    });
     function draw(hits) {
-      var key = JSON.stringify(hits);
-      if (key === shown) { return; }  // the same prisons hit: nothing to redraw
-      shown = key;
-      group.clearLayers();
-      for (var i = 0; i < rows.length; i++) { group.addLayer(marker(rows[i], hits[i] || 0, W)); }
+      for (var i = 0; i < rows.length; i++) {
+        var n = hits[i] || 0, old = markers[i];
+        if (old && old.options.hits === n) { continue; }  // unchanged: left as it is
+        if (old) { group.removeLayer(old); }
+        markers[i] = marker(rows[i], i, n);
+        group.addLayer(markers[i]);
+      }
     }
     // Drawn by the first selection (there always is one: geo.mapview.Selection), not
     // before it as well.
@@ -43,5 +65,5 @@
     return group;
   }
 
-  window.GeoPrisons = {layer: layer, fields: F};
+  window.GeoPrisons = {layer: layer, fields: F, popup: popup};
 })();

@@ -147,3 +147,103 @@ def test_markers_sit_on_their_place_without_a_3d_layer_each(grid_page: Any, move
         assert m["transform"] == "none", m
         assert abs(m["x"] - m["px"]) < 1.5 and abs(m["y"] - m["py"]) < 1.5, m
     assert not grid_page.errors
+
+
+#: A new selection handed to the map as the dashboard's Selection does (GeoMapUi.select),
+#: drawn from the incidents of `window.__rows` (indices into the page's whole payload).
+SELECT = f"""([fit, hits]) => {{
+  const map = ({MAP})(), st = map._geoUi;
+  window.__whole = window.__whole || st.payload;
+  const P = Object.assign({{}}, window.__whole);
+  if (window.__rows) P.rows = window.__rows.map((i) => window.__whole.rows[i]);
+  if (P.details && window.__rows) P.details = window.__rows.map((i) => window.__whole.details[i]);
+  GeoMapUi.select(map, {{fit: fit, legend: "", departments: {{}}, territories: {{}},
+                        prisonHits: hits}}, P);
+}}"""
+#: Moves (view changes) of the map since the last call.
+MOVES = f"""() => {{
+  const map = ({MAP})();
+  if (!map.__moves) {{
+    map.__moves = {{n: 0}};
+    map.on("viewreset moveend", () => map.__moves.n++);
+  }}
+  const n = map.__moves.n; map.__moves.n = 0; return n; }}"""
+
+
+def drawn(page: Any, n: int) -> None:
+    page.locator(f'.leaflet-container[data-incidents="{n}"]').wait_for(timeout=10_000)
+
+
+def test_a_selection_in_view_keeps_the_view_and_a_smaller_one_is_fitted(grid_page: Any) -> None:
+    """A fit that would change the view by less than a zoom level is skipped: each
+    new view re-projects every department's shape and redraws the incidents."""
+    grid_page.evaluate(f"() => ({MAP})().setView([46.6, 2.4], 5, {{animate: false}})")
+    # A view the reader chose that shows a selection is kept anyway (test_new_user_browser):
+    # here the app's own view, as after a fit.
+    grid_page.evaluate(f"() => {{ ({MAP})()._geoUi.userMoved = false; window.__rows = null; }}")
+    grid_page.evaluate(SELECT, [True, {}])
+    drawn(grid_page, SPREAD + SAME_SPOT)
+    grid_page.evaluate(MOVES)
+    zoom = grid_page.evaluate(f"() => ({MAP})().getZoom()")
+    for _ in range(2):  # the same spread again: the view stays, the markers are redrawn
+        grid_page.evaluate(SELECT, [True, {}])
+        grid_page.wait_for_timeout(300)
+        assert grid_page.evaluate(MOVES) == 0
+        assert grid_page.evaluate(f"() => ({MAP})().getZoom()") == zoom
+    # The incidents at one spot: the map zooms in on them (at most zoom 11).
+    grid_page.evaluate(f"() => {{ window.__rows = [...Array({SAME_SPOT}).keys()]"
+                       f".map((i) => i + {SPREAD}); }}")
+    grid_page.evaluate(SELECT, [True, {}])
+    drawn(grid_page, SAME_SPOT)
+    grid_page.wait_for_timeout(300)
+    assert grid_page.evaluate(MOVES) > 0
+    assert grid_page.evaluate(f"() => ({MAP})().getZoom()") == 11
+    lat, lon = grid_page.evaluate(
+        f"() => {{ const c = ({MAP})().getCenter(); return [c.lat, c.lng]; }}")
+    assert abs(lat - SPOT[0]) < 0.01 and abs(lon - SPOT[1]) < 0.01
+    # Back to the spread, out of this view: fitted again.
+    grid_page.evaluate("() => { window.__rows = null; }")
+    grid_page.evaluate(SELECT, [True, {}])
+    drawn(grid_page, SPREAD + SAME_SPOT)
+    grid_page.wait_for_timeout(300)
+    assert grid_page.evaluate(MOVES) > 0 and grid_page.evaluate(f"() => ({MAP})().getZoom()") < 8
+    assert not grid_page.errors
+
+
+def test_a_selection_redraws_only_the_prisons_whose_count_changed(grid_page: Any) -> None:
+    grid_page.evaluate(f"() => ({MAP})().setView([46.6, 2.4], 6, {{animate: false}})")
+    grid_page.evaluate("() => { window.__rows = null; }")
+    grid_page.evaluate(SELECT, [False, {}])
+    drawn(grid_page, SPREAD + SAME_SPOT)
+    located = grid_page.locator(".prison-icon").count()
+    assert located > 150
+    grid_page.evaluate("() => document.querySelectorAll('.prison-icon')"
+                       ".forEach((el) => { el.__before = true; })")
+    grid_page.evaluate(SELECT, [False, {"0": 3, "5": 1}])
+    grid_page.wait_for_function("() => document.querySelectorAll('.prison-hit').length === 2",
+                                timeout=10_000)
+    fresh = grid_page.evaluate("() => [...document.querySelectorAll('.prison-icon')]"
+                               ".filter((el) => !el.__before).length")
+    assert fresh == 2 and grid_page.locator(".prison-icon").count() == located
+    # Its popup, made when it opens: the prison's count and the link to its incidents.
+    assert grid_page.evaluate(
+        f"""() => {{ let found = false;
+        ({MAP})().eachLayer((l) => {{ if (l.options.row === 0 && l.options.hits === 3) {{
+          l._icon.setAttribute("data-test-prison", "0"); found = true; }} }});
+        return found; }}""")
+    icon = grid_page.locator('[data-test-prison="0"]')
+    icon.dispatch_event("mouseover")
+    grid_page.locator(".leaflet-tooltip").wait_for(timeout=10_000)
+    icon.dispatch_event("click")
+    popup = grid_page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=10_000)
+    assert "3 incidents" in popup.inner_text()
+    assert "prison=" in popup.locator("a[data-geo-nav]").get_attribute("href")
+    # Back to none hit: the two are redrawn plain, the others stay as they are.
+    grid_page.evaluate(SELECT, [False, {}])
+    grid_page.wait_for_function("() => document.querySelectorAll('.prison-hit').length === 0",
+                                timeout=10_000)
+    assert grid_page.evaluate("() => [...document.querySelectorAll('.prison-icon')]"
+                              ".filter((el) => !el.__before).length") == 2
+    grid_page.evaluate(f"() => ({MAP})().closePopup()")
+    assert not grid_page.errors

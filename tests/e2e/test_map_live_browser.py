@@ -38,6 +38,11 @@ def dept_count(frame: Any, name: str) -> str | None:
     return frame.locator(f'path.geo-dept[data-dept="{name}"]').get_attribute("data-count")
 
 
+def dept_fill(frame: Any, name: str) -> str | None:
+    """A department's fill opacity: 0 without incidents (geo/mapassets/areas.js)."""
+    return frame.locator(f'path.geo-dept[data-dept="{name}"]').get_attribute("fill-opacity")
+
+
 def test_a_filter_change_updates_the_layers_without_reloading_the_map(
     page: Page, server: Server,
 ) -> None:
@@ -61,6 +66,7 @@ def test_a_filter_change_updates_the_layers_without_reloading_the_map(
     assert box.evaluate("el => window.__sameMap === el")
     # Every layer followed the selection.
     assert dept_count(frame, "Var") == "0" and dept_count(frame, "Hauts-de-Seine") == "1"
+    assert dept_fill(frame, "Var") == "0" and dept_fill(frame, "Hauts-de-Seine") == "0.6"
     hit = frame.locator(".prison-icon.prison-hit").count()
     assert 0 < hit < PRISONS_HIT
     assert frame.locator(".map-legend-body").inner_text() != legend
@@ -73,7 +79,7 @@ def test_a_filter_change_updates_the_layers_without_reloading_the_map(
     frame.locator(f'.leaflet-container[data-incidents="{PINNED}"]').wait_for(
         timeout=TIMEOUT_MS)
     assert box.evaluate("el => window.__sameMap === el")
-    assert dept_count(frame, "Var") == "1"
+    assert dept_count(frame, "Var") == "1" and dept_fill(frame, "Var") == "0.6"
     assert frame.locator(".prison-icon.prison-hit").count() == PRISONS_HIT
     assert not page.errors
 
