@@ -34,8 +34,9 @@
   function layer(map, rows, W) {
     var group = L.featureGroup(), markers = [];
     // Popups and tooltips are made when first opened, as the incidents' are: a
-    // selection redraws only the prisons whose count changed, and those cost one
-    // small object each, not a popup with its links.
+    // selection redraws only the prisons that become hit or stop being hit (a new
+    // count alone is only kept, for the popup), and those cost one small object
+    // each, not a popup with its links.
     group.on("click", function (e) {
       var m = e.layer;
       if (m.options.row !== undefined && !m.getPopup()) {
@@ -54,6 +55,11 @@
       for (var i = 0; i < rows.length; i++) {
         var n = hits[i] || 0, old = markers[i];
         if (old && old.options.hits === n) { continue; }  // unchanged: left as it is
+        if (old && (old.options.hits > 0) === (n > 0)) {  // the same look: only its count
+          old.options.hits = n;
+          if (old.getPopup()) { old.setPopupContent(popup(rows[i], n, W)); }
+          continue;
+        }
         if (old) { group.removeLayer(old); }
         markers[i] = marker(rows[i], i, n);
         group.addLayer(markers[i]);

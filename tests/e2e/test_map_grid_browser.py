@@ -225,10 +225,17 @@ def test_a_selection_redraws_only_the_prisons_whose_count_changed(grid_page: Any
     fresh = grid_page.evaluate("() => [...document.querySelectorAll('.prison-icon')]"
                                ".filter((el) => !el.__before).length")
     assert fresh == 2 and grid_page.locator(".prison-icon").count() == located
+    # A new count for a prison still hit: the same marker, its popup says the new one.
+    grid_page.evaluate("() => document.querySelectorAll('.prison-icon')"
+                       ".forEach((el) => { el.__before = true; })")
+    grid_page.evaluate(SELECT, [False, {"0": 7, "5": 1}])
+    grid_page.wait_for_timeout(300)
+    assert grid_page.evaluate("() => [...document.querySelectorAll('.prison-icon')]"
+                              ".filter((el) => !el.__before).length") == 0
     # Its popup, made when it opens: the prison's count and the link to its incidents.
     assert grid_page.evaluate(
         f"""() => {{ let found = false;
-        ({MAP})().eachLayer((l) => {{ if (l.options.row === 0 && l.options.hits === 3) {{
+        ({MAP})().eachLayer((l) => {{ if (l.options.row === 0 && l.options.hits === 7) {{
           l._icon.setAttribute("data-test-prison", "0"); found = true; }} }});
         return found; }}""")
     icon = grid_page.locator('[data-test-prison="0"]')
@@ -237,8 +244,12 @@ def test_a_selection_redraws_only_the_prisons_whose_count_changed(grid_page: Any
     icon.dispatch_event("click")
     popup = grid_page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=10_000)
-    assert "3 incidents" in popup.inner_text()
+    assert "7 incidents" in popup.inner_text()
     assert "prison=" in popup.locator("a[data-geo-nav]").get_attribute("href")
+    grid_page.evaluate(SELECT, [False, {"0": 2, "5": 1}])  # while it is open
+    grid_page.wait_for_function(
+        "() => document.querySelector('.leaflet-popup-content').innerText.includes('2 incid')",
+        timeout=10_000)
     # Back to none hit: the two are redrawn plain, the others stay as they are.
     grid_page.evaluate(SELECT, [False, {}])
     grid_page.wait_for_function("() => document.querySelectorAll('.prison-hit').length === 0",
