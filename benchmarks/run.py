@@ -313,14 +313,23 @@ def browser_filter_changes(browser: Any, url: str, shown: Any, runs: int) -> lis
         for i in range(runs):
             chosen = TYPE_CYCLE[i % len(TYPE_CYCLE)]
             if i:  # back to everything first (untimed): one type at a time
-                box.get_by_role("button", name=re.compile("^Clear all")).first.click()
-                page.wait_for_url(lambda u: "type=" not in u, timeout=TIMEOUT_MS)
+                for attempt in range(3):  # a two-line chip can move the button under a click
+                    box.get_by_role("button", name=re.compile("^Clear all")).first.click()
+                    try:
+                        page.wait_for_url(lambda u: "type=" not in u, timeout=20_000)
+                        break
+                    except Exception:
+                        if attempt == 2:
+                            raise
+                        page.keyboard.press("Escape")
                 shown(page, "")
                 page.wait_for_timeout(500)  # let the rerun settle
             for attempt in range(3):  # a rerun ending may close the list under the click
                 box.locator("input").click()
-                option = page.get_by_role("option", name=re.compile(
-                    rf"^{re.escape(TYPE_LABELS[chosen])} \("))
+                # The label then its count: "Riot (12,345)". A substring, not a regular
+                # expression: Playwright's selector cannot hold the "/" of "Protest /
+                # blockade" in one.
+                option = page.get_by_role("option", name=f"{TYPE_LABELS[chosen]} (")
                 option.wait_for(timeout=TIMEOUT_MS)
                 t = time.perf_counter()
                 option.click()
