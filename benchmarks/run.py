@@ -313,7 +313,10 @@ def browser_filter_changes(browser: Any, url: str, shown: Any, runs: int) -> lis
         for i in range(runs):
             chosen = TYPE_CYCLE[i % len(TYPE_CYCLE)]
             if i:  # back to everything first (untimed): one type at a time
-                for attempt in range(3):  # a two-line chip can move the button under a click
+                for attempt in range(3):
+                    # Out of the box first: focused, a long chip ("Protest / blockade")
+                    # wraps the box to two lines and a click on Clear all opens the list.
+                    page.evaluate("document.activeElement && document.activeElement.blur()")
                     box.get_by_role("button", name=re.compile("^Clear all")).first.click()
                     try:
                         page.wait_for_url(lambda u: "type=" not in u, timeout=20_000)
