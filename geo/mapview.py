@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 import xyzservices
 from branca.element import Element, MacroElement
-from folium.elements import JSCSSMixin
+from folium.elements import ElementAddToElement, JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
@@ -811,7 +811,29 @@ class Verbatim(MacroElement):
                 getattr(figure, part).add_child(_Text(macro(self, kwargs)),
                                                 name=self.get_name())
         for element in self._children.values():
-            element.render(**kwargs)
+            if isinstance(element, ElementAddToElement):  # folium's "layer.addTo(map)"
+                Verbatim.render(element, **kwargs)
+            else:
+                element.render(**kwargs)
+
+
+# folium's own elements, the same way: each compiled its output again on every
+# rerun (the map, its tile layers, layer control and opening fit: ~9 ms of 12 in
+# streamlit-folium's call, which renders the map twice).
+class GeoMap(folium.Map, Verbatim):
+    """`folium.Map` whose output goes into the page as it is (`Verbatim`)."""
+
+
+class _TileLayer(folium.TileLayer, Verbatim):
+    pass
+
+
+class _LayerControl(folium.LayerControl, Verbatim):
+    pass
+
+
+class _FitBounds(folium.FitBounds, Verbatim):
+    pass
 
 
 class PlainBasemap(JSCSSMixin, Layer, Verbatim):
@@ -1054,9 +1076,9 @@ def _tile_layer(tiles: str) -> folium.TileLayer | None:
     if not tiles or tiles.strip().lower() in {"none", "off", ""}:
         return None
     if tiles == "OpenStreetMap":
-        return folium.TileLayer("OpenStreetMap", attr=OSM_ATTRIBUTION, name="OpenStreetMap")
+        return _TileLayer("OpenStreetMap", attr=OSM_ATTRIBUTION, name="OpenStreetMap")
     host = urlsplit(tiles).netloc or "custom tiles"
-    return folium.TileLayer(tiles, attr=f"Tiles: {esc(host)}", name=esc(host))
+    return _TileLayer(tiles, attr=f"Tiles: {esc(host)}", name=esc(host))
 
 
 def _offline_tile_layer(asset_base: str, name: str) -> folium.TileLayer:
@@ -1066,7 +1088,7 @@ def _offline_tile_layer(asset_base: str, name: str) -> folium.TileLayer:
     # hundreds of providers by name (~10 ms of every rerun).
     tiles = xyzservices.TileProvider(name=name, attribution=OSM_OFFLINE_ATTRIBUTION,
                                      url=assets.url(basemap.BUNDLE, basemap.TILE_PATH, asset_base))
-    return folium.TileLayer(tiles, attr=OSM_OFFLINE_ATTRIBUTION, name=name, max_zoom=18,
+    return _TileLayer(tiles, attr=OSM_OFFLINE_ATTRIBUTION, name=name, max_zoom=18,
                             max_native_zoom=basemap.MAX_ZOOM, show=False)
 
 
@@ -1088,7 +1110,7 @@ def base_map(
     tiles = config.tiles() if tiles is None else tiles
     base = asset_base or assets.static_base_url()
     layer = _tile_layer(tiles)
-    m = folium.Map(
+    m = GeoMap(
         location=[view[0], view[1]] if view else list(FRANCE_CENTER),
         zoom_start=view[2] if view else 6, tiles=None, zoom_snap=0.25,
         control_scale=True, prefer_canvas=False,
@@ -1113,7 +1135,7 @@ def base_map(
     IncidentLayer(base, name=t("layer_incidents"), lang=md.lang).add_to(m)
     Legend(md.lang).add_to(m)
     OverseasControl(md.lang).add_to(m)
-    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    _LayerControl(position="topright", collapsed=False).add_to(m)
     (s, w), (n, e) = FRANCE_BOUNDS
     MapUi(base, {"view": list(view) if view else None, "home": [[s, w], [n, e]],
                  "areas": [{"key": p["key"], "bounds": p["bounds"]}
@@ -1124,7 +1146,7 @@ def base_map(
         # Not animated: a selection's fit made during the animation's quarter second
         # was undone when it ended (Leaflet then sets the animation's own target), and
         # a link to La Réunion opened on France one time in two.
-        opening = folium.FitBounds([list(FRANCE_BOUNDS[0]), list(FRANCE_BOUNDS[1])])
+        opening = _FitBounds([list(FRANCE_BOUNDS[0]), list(FRANCE_BOUNDS[1])])
         opening.options["animate"] = False
         opening.add_to(m)
     _preload_first(m, base)

@@ -8,6 +8,7 @@ import gzip
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import folium
 import numpy as np
@@ -514,6 +515,27 @@ def test_braces_in_article_text_reach_the_page_as_text(text: str) -> None:
                 tiles="none")
     assert json.dumps(f"Quote {text}")[1:-1] in html
     assert "Quote 42" not in html  # {{ 6*7 }} was not evaluated
+
+
+def test_no_part_of_the_map_is_compiled_as_a_template_when_it_is_rendered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each rerun renders the map (twice, in streamlit-folium): compiling every part's
+    output as Jinja was most of that time; only the page's own frame is a template."""
+    import jinja2
+
+    m = mapview.build_map([incident(1)], PRISONS, tiles="OpenStreetMap")
+    compiled: list[str] = []
+    real = jinja2.Environment.from_string
+
+    def counted(self: jinja2.Environment, source: Any, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(str(source)[:80])
+        return real(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "from_string", counted)
+    html = mapview.render_html(m)
+    assert "OpenStreetMap" in html and ".addTo(" in html and "fitBounds(" in html
+    assert compiled == []
 
 
 def test_the_prisons_part_is_computed_once_per_prison_list_and_language() -> None:
