@@ -126,6 +126,20 @@ def test_opens_with_everything_shown(store: Path, downloads: dict[str, bytes]) -
     assert sum(f["geometry"] is None for f in geo["features"]) == TOTAL - PINNED
 
 
+def test_the_heap_alive_at_the_first_page_is_kept_out_of_each_run_s_collection(
+        store: Path) -> None:
+    """Streamlit collects garbage in full after every run; what the first page leaves
+    alive (modules, Streamlit, the store's frame) is frozen so as not to be walked again
+    on each filter change (dashboard.freeze_startup_heap)."""
+    import gc
+
+    app()
+    frozen = gc.get_freeze_count()
+    assert frozen > 50_000  # the modules and Streamlit at least
+    app({"type": "arson"})
+    assert gc.get_freeze_count() == frozen  # once per process, not once per run
+
+
 def test_choosing_a_type_filters_metric_table_csv_and_url(
     store: Path, downloads: dict[str, bytes],
 ) -> None:
