@@ -684,8 +684,11 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
 
     # The incident of a shared link opens while the page shows the state it came with.
     focus = st.session_state.get("_focus0") if not filters.to_query_params() else None
+    full = get_map_data(str(db), stamp, whole, lang)  # what most selections are drawn from
     try:
         data_url = assets.publish(served.incidents_json, served.incidents_name, base=base)
+        whole_url = (data_url if served is full else
+                     assets.publish(full.incidents_json, full.incidents_name, base=base))
     except GeoError as exc:  # the map's folder became unwritable (StaticNotWritable)
         st.error(md(exc))
         st.stop()
@@ -694,7 +697,7 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
     # the layers apply in place, instead of reloading the frame.
     st_folium(
         mapview.base_map(map_data, tiles=config.tiles(), asset_base=base,
-                         view=st.session_state.get("_view0")),
+                         view=st.session_state.get("_view0"), payload_url=whole_url),
         feature_group_to_add=mapview.Selection(
             map_data, data_url=data_url, rows=rows, focus=focus,
             fit=bool(filters.to_query_params())),

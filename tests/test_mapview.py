@@ -273,6 +273,12 @@ def test_the_first_script_preloads_every_other_file_of_the_map(tmp_path: Path) -
         "/app/static/vendor/geo/country.geojson", "/app/static/vendor/geo/departments.geojson"]
     for u in [first, *(u for u, _ in files)]:
         assert (vendor / u.removeprefix("/app/static/vendor/")).is_file(), u
+    # The whole store's incidents with them (their gzip copy, what browsers fetch).
+    with_payload = mapview.base_map(mapview.map_data([incident(1)], PRISONS), tiles="none",
+                                    asset_base="/app/static",
+                                    payload_url="/app/static/mapdata/abc.json")
+    listed = json.loads(unquote(with_payload.default_js[0][1].partition("#")[2]))
+    assert ["/app/static/mapdata/abc.json.gz", "fetch"] in listed
 
 
 def test_install_is_idempotent_and_repairs_a_changed_file(tmp_path: Path) -> None:
@@ -344,7 +350,9 @@ def test_map_opens_on_france_with_the_prisons_layer_on_and_toggleable() -> None:
     bounds = re.search(r"fitBounds\(\s*(\[\[.*?\]\]),\s*(\{.*?\})", html, re.S)
     assert bounds and json.loads(bounds.group(1)) == [list(b) for b in mapview.FRANCE_BOUNDS]
     # Not animated: a selection's fit within that animation was undone when it ended.
-    assert json.loads(bounds.group(2)) == {"animate": False}
+    # With the selections' margin: one spread over France is then in view as it is.
+    assert json.loads(bounds.group(2)) == {"animate": False, "padding": [40, 40]}
+    assert mapview.FIT_PADDING_PX == 40 and '"fitPadding": 40' in html
     assert f"{prison_layer(m).get_name()}.addTo(" in html
     off = mapview.build_map([incident(1)], PRISONS, tiles="none", show_prisons=False)
     off_html = mapview.render_html(off)

@@ -136,9 +136,10 @@
     var o = st.options, sel = st.selection || {}, R = st.payload.rows;
     var areas = o.areas || [], groups = {}, best = null;
     var C = columns(st.payload), box = map.getContainer();
+    var pad = [o.fitPadding || 0, o.fitPadding || 0];  // the opening fit's (geo.mapview)
     if (!sel.fit) {
       if (!st.userMoved && o.home && st.fitted) {
-        fitTo(map, st, o.home, {animate: false});
+        fitTo(map, st, o.home, {padding: pad, animate: false});
         st.fitted = false;
         box.removeAttribute("data-fitted");
       }
@@ -157,7 +158,7 @@
       if (!best || g.n > best.n) { best = g; }
     }
     if (st.userMoved && map.getBounds().contains(best.box)) { return; }
-    fitTo(map, st, best.box, {padding: [40, 40], maxZoom: 11, animate: false});
+    fitTo(map, st, best.box, {padding: pad, maxZoom: 11, animate: false});
     // The map now shows what the app chose: the reader's view is no longer on it.
     st.userMoved = false;
     st.fitted = true;

@@ -6,7 +6,8 @@
  * render. This file comes first in the chain and adds a <link rel="preload"> for each
  * of those files, so the browser fetches them in parallel and the chain finds them in
  * its cache. The list travels in this script's own URL, after "#" (the fragment is
- * never sent, so the file is cached once): [[url, "script" | "style" | "fetch"], ...].
+ * never sent, so the file is cached once): [[url, "script" | "style" | "fetch"], ...],
+ * the incidents of the whole store among them.
  * A URL without a list, or a list that does not parse, preloads nothing.
  */
 (function (window) {
@@ -26,6 +27,9 @@
   function preload(document, list) {
     list.forEach(function (item) {
       if (!Array.isArray(item) || typeof item[0] !== "string") return;
+      // The incidents' gzip copy is what incidents.js asks for where it can inflate it
+      // (DecompressionStream); an older browser asks for the plain file instead.
+      if (/\.gz$/.test(item[0]) && typeof window.DecompressionStream !== "function") return;
       var link = document.createElement("link");
       link.rel = "preload";
       link.href = item[0];

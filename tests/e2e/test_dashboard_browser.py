@@ -174,6 +174,8 @@ def test_the_map_s_files_are_asked_for_at_once(page: Page, server: Server) -> No
         "leaflet.js script", "areas.js script", "prisons.js script", "incidents.js script",
         "map_ui.js script", "leaflet.css style", "map.css style", "map_ui.css style",
         "country.geojson fetch", "departments.geojson fetch"}
+    # And the incidents, whose fetch waited for the scripts before.
+    assert any(p.endswith(".json.gz fetch") for p in frame.evaluate(FRAME_PRELOADS_JS))
     names = frame.evaluate(FRAME_FILES_JS)
     assert names[0] == "preload.js", names  # first, before the chain it speeds up
     # Not asserted: that none is fetched twice. Alone or under a CPU burner each file
