@@ -326,7 +326,7 @@ def browser_filter_changes(browser: Any, url: str, shown: Any, runs: int) -> lis
                             raise
                         page.keyboard.press("Escape")
                 shown(page, "")
-                page.wait_for_timeout(500)  # let the rerun settle
+            page.wait_for_timeout(500)  # let the page (or the last rerun) settle, each time
             for attempt in range(3):  # a rerun ending may close the list under the click
                 box.locator("input").click()
                 # The label then its count: "Riot (12,345)". A substring, not a regular
