@@ -48,13 +48,21 @@
 
   function narrow(map) { return map.getSize().x < NARROW_PX; }
 
-  /** Popup options that fit the map: at most 380 px, and 48 px less than its width. */
+  /** Popup options that fit the map: at most 380 px, and 48 px less than its width,
+   * kept clear of the controls on the right. */
   function popupOptions(map) {
     var width = map.getSize().x;
     var max = Math.max(160, Math.min(380, width - 48));
     // No keepInView: the grid redraws its markers after each move, and a popup
     // kept in view of a removed marker would follow a map it no longer has.
-    return {maxWidth: max, minWidth: Math.min(240, max), autoPanPadding: [12, 12]};
+    var options = {maxWidth: max, minWidth: Math.min(240, max), autoPanPadding: [12, 12]};
+    // On a wide map the layer switch and the list of latest incidents take the right
+    // side: a popup opened there is moved clear of them, not left under them. (On a
+    // phone they step aside while a popup is open: geo-popup-open.)
+    var side = !narrow(map) && map.getContainer().querySelector(".leaflet-top.leaflet-right");
+    var taken = side ? side.getBoundingClientRect().width : 0;
+    if (taken) { options.autoPanPaddingBottomRight = [taken + 12, 12]; }  // x: the right
+    return options;
   }
 
   /** The page's own URL (the map is in a same-origin iframe), or null. */

@@ -40,7 +40,8 @@
     group.on("click", function (e) {
       var m = e.layer;
       if (m.options.row !== undefined && !m.getPopup()) {
-        m.bindPopup(popup(rows[m.options.row], m.options.hits, W));
+        m.bindPopup(popup(rows[m.options.row], m.options.hits, W),
+                    window.GeoMapUi.popupOptions(map));
         m.openPopup();
       }
     });

@@ -258,3 +258,32 @@ def test_a_selection_redraws_only_the_prisons_whose_count_changed(grid_page: Any
                               ".filter((el) => !el.__before).length") == 2
     grid_page.evaluate(f"() => ({MAP})().closePopup()")
     assert not grid_page.errors
+
+
+def test_a_popup_on_the_right_of_the_map_is_not_left_under_its_panels(grid_page: Any) -> None:
+    """The layer switch and the latest incidents' list take the map's right side; a
+    popup opened under them is moved clear of them (GeoMapUi.popupOptions)."""
+    grid_page.evaluate(f"() => ({MAP})().setView([46.6, 2.4], 6, {{animate: false}})")
+    grid_page.evaluate("() => { window.__rows = null; }")
+    grid_page.evaluate(SELECT, [False, {}])
+    drawn(grid_page, SPREAD + SAME_SPOT)
+    panels = grid_page.locator(".leaflet-top.leaflet-right").bounding_box()
+    assert panels and panels["width"] > 150
+    # The prison drawn furthest under the panels: its popup opens there.
+    assert grid_page.evaluate(
+        f"""(left) => {{ let best = null, x = -1;
+        ({MAP})().eachLayer((l) => {{
+          if (!l._icon || !l._icon.classList.contains("prison-icon")) return;
+          const r = l._icon.getBoundingClientRect();
+          if (r.left > left && r.top > 80 && r.left > x) {{ x = r.left; best = l; }} }});
+        if (best) best._icon.setAttribute("data-test-prison", "right");
+        return !!best; }}""", panels["x"] + 20)
+    grid_page.locator('[data-test-prison="right"]').dispatch_event("click")
+    popup = grid_page.locator(".leaflet-popup")
+    popup.wait_for(timeout=10_000)
+    grid_page.wait_for_timeout(600)  # the map pans the popup into view
+    box = popup.bounding_box()
+    panels = grid_page.locator(".leaflet-top.leaflet-right").bounding_box()
+    assert box["x"] + box["width"] <= panels["x"] + 1, (box, panels)
+    grid_page.evaluate(f"() => ({MAP})().closePopup()")
+    assert not grid_page.errors
