@@ -659,17 +659,11 @@ def _prison_parts_of(fields: tuple[tuple[tuple[str, Any], ...], ...],
     )
 
 
-def legend_html(frame: pd.DataFrame, prisons: Sequence[Any], lang: str = "en") -> str:
-    """The legend's rows for a selection: incident types shown (with counts by main
-    type, as the icons are coloured), location precision, prison types. With nothing
-    shown it says so, instead of listing every type. The folding panel around them
-    (`Legend`) belongs to the map and stays open or folded across selections."""
-    pinned = pinnable_mask(frame) if not frame.empty else None
-    return _type_legend(frame, pinned, lang) + _prison_parts(prisons, lang).legend
-
-
 def _type_legend(frame: pd.DataFrame, pinned: pd.Series | None, lang: str) -> str:
-    """The legend's rows above the prisons' (`legend_html`); `pinned`: pinnable_mask."""
+    """The legend's rows for a selection, above the prisons' (`MapData.legend`):
+    incident types shown (with counts by main type, as the icons are coloured) and
+    location precision; with nothing shown it says so, instead of listing every type.
+    `pinned`: pinnable_mask."""
     t_ = Texts(lang)
     # Only the type column of the pinned rows (not a copy of the whole frame).
     kinds_shown = (frame.loc[pinned, "primary_type"] if pinned is not None
@@ -1001,7 +995,8 @@ class PrisonLayer(JSCSSMixin, Layer, Verbatim):
 
 
 class Legend(Verbatim):
-    """The folding legend panel; each `Selection` fills its rows (`legend_html`)."""
+    """The folding legend panel (open or folded across selections); each `Selection`
+    fills its rows (`MapData.legend`)."""
 
     _template = Template(
         """

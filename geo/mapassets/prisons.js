@@ -72,5 +72,5 @@
     return group;
   }
 
-  window.GeoPrisons = {layer: layer, fields: F, popup: popup};
+  window.GeoPrisons = {layer: layer, fields: F};
 })();
