@@ -75,8 +75,8 @@ TYPE_CYCLE = ("gunfire", "arson", "riot", "assault", "escape", "protest", "vanda
 TYPE_LABELS = {"gunfire": "Gunfire", "arson": "Arson", "riot": "Riot", "assault": "Assault",
                "escape": "Escape", "protest": "Protest / blockade", "vandalism": "Vandalism",
                "ambush": "Ambush (convoy)", "attack": "Attack (unspecified)", "other": "Other"}
-TARGETS = {"ingest": 200.0, "rerun_ms": 300.0, "render_s": 2.6, "memory_mb": 1024.0,
-           "csv_s": 1.0}
+TARGETS = {"ingest": 200.0, "rerun_ms": 300.0, "render_s": 2.6, "change_s": 0.4,
+           "memory_mb": 1024.0, "csv_s": 1.0}
 TIMEOUT_MS = 120_000
 
 
@@ -246,12 +246,25 @@ def serve(app: Path, db: Path, work: Path) -> Iterator[tuple[str, subprocess.Pop
         yield url, proc
 
 
-MAP_FRAME = 'iframe[src*="streamlit_folium"]'
+#: True once a map frame holds an element matching the selector, laid out (a box).
+FRAME_SHOWS = """(selector) => [...document.querySelectorAll('iframe[src*="streamlit_folium"]')]
+  .some((f) => {
+    const d = f.contentDocument, e = d && d.querySelector(selector);
+    if (!e) { return false; }
+    const box = e.getBoundingClientRect();
+    return box.width > 0 && box.height > 0;
+  })"""
 
 
-def first_render(browser: Any, url: str, selector: str, context: Any = None) -> float:
+def first_render(browser: Any, url: str, selector: str, context: Any = None,
+                 shows: str = FRAME_SHOWS) -> float:
     """Seconds from navigation until an incident marker or cluster is visible, in a
-    fresh browser context (a first visit: nothing cached) unless one is given."""
+    fresh browser context (a first visit: nothing cached) unless one is given.
+    `shows(selector)`: what the page must show (the floor app: its line of text).
+
+    Checked on every animation frame of the page. Not with a Playwright locator's
+    wait: it looks again after 0, 20, 50, 100 and 100 ms, then every 500 ms, so a
+    render of 2.6 s could be timed at up to 3.1 s."""
     own = context is None
     if own:
         context = browser.new_context(viewport={"width": 1400, "height": 1000},
@@ -260,8 +273,7 @@ def first_render(browser: Any, url: str, selector: str, context: Any = None) -> 
     try:
         t = time.perf_counter()
         page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
-        page.frame_locator(MAP_FRAME).locator(selector).first.wait_for(
-            state="visible", timeout=TIMEOUT_MS)
+        page.wait_for_function(shows, arg=selector, polling="raf", timeout=TIMEOUT_MS)
         return time.perf_counter() - t
     finally:
         page.close()
@@ -352,7 +364,8 @@ def browser_filter_changes(browser: Any, url: str, shown: Any, runs: int) -> lis
 
 
 def bench_floor(work: Path, db: Path, runs: int) -> dict[str, Any]:
-    """Filter changes on benchmarks/floor_app.py: the dashboard's sidebar, no map."""
+    """First renders and filter changes on benchmarks/floor_app.py: the dashboard's
+    sidebar, no map."""
     from playwright.sync_api import sync_playwright
 
     def shown(page: Any, chosen: str) -> None:
@@ -362,10 +375,14 @@ def bench_floor(work: Path, db: Path, runs: int) -> dict[str, Any]:
         browser = pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
         try:
             with serve(FLOOR, db, work) as (url, _proc):
+                first_render(browser, url, "", shows=FLOOR_SHOWS)  # the server's first
+                renders = [first_render(browser, url, "", shows=FLOOR_SHOWS)
+                           for _ in range(runs)]
                 changes = browser_filter_changes(browser, url, shown, runs)
         finally:
             browser.close()
-    return {"change_s": median(changes), "changes_s": changes}
+    return {"change_s": median(changes), "changes_s": changes,
+            "warm_s": median(renders), "warms_s": renders}
 
 
 def bench_browser(work: Path, app: Path, db: Path, runs: int, cold_runs: int,
@@ -454,13 +471,13 @@ def report(results: dict[str, Any]) -> str:
     ing = results.get("ingest")
     if ing:
         lines.append(f"| ingest, {ing['articles']:,} articles of ~{ing['mean_chars']:,} chars "
-                     f"| {fmt(ing['rate'])} articles/s | > 200/s |")
+                     f"| {fmt(ing['rate'])} articles/s | > {TARGETS['ingest']:.0f}/s |")
     big = results.get("ours", {}).get(str(n), {})
     rr, br, fl = big.get("rerun", {}), big.get("browser", {}), big.get("floor", {})
     if rr:
         lines += [
             f"| rerun after a filter change (new state), {n:,} incidents "
-            f"| {fmt(rr['change_ms'], ' ms')} | < 300 ms |",
+            f"| {fmt(rr['change_ms'], ' ms')} | < {TARGETS['rerun_ms']:.0f} ms |",
             f"| rerun, same state / back to everything / revisited state "
             f"| {fmt(rr['same_ms'], ' ms')} / {fmt(rr['back_to_all_ms'], ' ms')} / "
             f"{fmt(rr['revisit_ms'], ' ms')} | |",
@@ -470,7 +487,7 @@ def report(results: dict[str, Any]) -> str:
     if br:
         lines += [
             f"| first render in Chromium, fresh page, server running "
-            f"| {fmt(br['warm_s'], ' s', 2)} | < 3 s |",
+            f"| {fmt(br['warm_s'], ' s', 2)} | < {TARGETS['render_s']} s |",
             f"| first render, same but browser cache warm (returning visitor) "
             f"| {fmt(br.get('cached_s'), ' s', 2)} | |",
             f"| first render, first page after a server start "
@@ -478,19 +495,24 @@ def report(results: dict[str, Any]) -> str:
             f"| the same, first start after a data change (frame file built) "
             f"| {fmt(br['colds_s'][0], ' s', 2)} | |",
         ]
+        if "warm_s" in fl:
+            lines.append(f"| the same on the dashboard's sidebar with no map "
+                         f"(`floor_app.py`: Streamlit's own page) "
+                         f"| {fmt(fl['warm_s'], ' s', 2)} | |")
         if "browser_change_s" in br:
             lines.append(f"| filter change in Chromium until the map shows it "
-                         f"| {fmt(br['browser_change_s'], ' s', 2)} | < 0.4 s |")
+                         f"| {fmt(br['browser_change_s'], ' s', 2)} "
+                         f"| < {TARGETS['change_s']} s |")
         if "change_s" in fl:
             lines.append(f"| the same on the dashboard's sidebar with no map "
                          f"(`floor_app.py`: Streamlit's own round trip) "
                          f"| {fmt(fl['change_s'], ' s', 2)} | |")
         lines.append(f"| server peak memory (VmHWM) | {fmt(br['memory_mb'], ' MB')} "
-                     f"| < 1,024 MB |")
+                     f"| < {TARGETS['memory_mb']:,.0f} MB |")
     ex = results.get("export")
     if ex:
         lines.append(f"| CSV export of {ex['rows']:,} rows (`Store.export_csv`) "
-                     f"| {fmt(ex['csv_s'] * 1000, ' ms')} | < 1,000 ms |")
+                     f"| {fmt(ex['csv_s'] * 1000, ' ms')} | < {TARGETS['csv_s'] * 1000:,.0f} ms |")
         lines.append(f"| GeoJSON export of {ex['rows']:,} rows | "
                      f"{fmt(ex['geojson_s'] * 1000, ' ms')} | |")
     sizes = results["config"]["naive_sizes"]
