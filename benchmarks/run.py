@@ -331,7 +331,7 @@ def browser_filter_changes(browser: Any, url: str, shown: Any, runs: int,
     Timed on the page's own clock, from the press on the option (pointerdown) to the
     animation frame where it shows: what the user waits. Timed from Python around
     Playwright's click (into `outer`), a change also holds the click's own checks that
-    the option is visible and still, ~20-40 ms here."""
+    the option is visible and still, ~60-80 ms here."""
     import re
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000},
