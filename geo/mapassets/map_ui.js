@@ -328,9 +328,23 @@
   function init(map, options) {
     options = options || {};
     var box = map.getContainer();
-    function sized() { box.classList.toggle("geo-narrow", narrow(map)); }
+    // On a phone the layer switch folds to Leaflet's button, as the legend does: open,
+    // it covered a third of the map and the notes on its left. Its button opens it (a
+    // Leaflet handler); a tap on the map folds it again.
+    var layers = box.querySelector(".leaflet-control-layers"), wasNarrow = null;
+    function sized() {
+      var small = narrow(map);
+      box.classList.toggle("geo-narrow", small);
+      if (layers && small !== wasNarrow) {
+        layers.classList.toggle("leaflet-control-layers-expanded", !small);
+      }
+      wasNarrow = small;
+    }
     sized();
     map.on("resize", sized);
+    map.on("click", function () {
+      if (layers && narrow(map)) { layers.classList.remove("leaflet-control-layers-expanded"); }
+    });
     // A popup on a phone: the zoom buttons, layer switch and legend step aside.
     map.on("popupopen", function () { box.classList.add("geo-popup-open"); });
     map.on("popupclose", function () { box.classList.remove("geo-popup-open"); });

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import pytest
+from playwright.sync_api import expect
 
 from e2e.conftest import ROOT, START_TIMEOUT_S, Page, Server, chromium_path, run_dashboard
 from e2e.sample_store import _inc, sample_incidents
@@ -167,7 +168,7 @@ def test_a_filter_to_an_overseas_incident_shows_it_and_the_control_reaches_every
     assert not page.errors
 
 
-def test_on_a_phone_the_legend_and_overseas_fold_and_stay_inside_the_map(
+def test_on_a_phone_the_legend_overseas_and_layers_fold_and_stay_inside_the_map(
     browser: Any, areas_server: Server, artifacts: Path,
 ) -> None:
     with browsing(browser, viewport={"width": 390, "height": 844}, is_mobile=True,
@@ -176,6 +177,13 @@ def test_on_a_phone_the_legend_and_overseas_fold_and_stay_inside_the_map(
         legend = frame.locator("details.map-legend")
         assert legend.get_attribute("open") is None
         assert frame.locator("details.geo-overseas").get_attribute("open") is None
+        # The layer switch is Leaflet's button: a tap opens it, a tap on the sea folds it.
+        choices = frame.locator(".leaflet-control-layers-list")
+        assert not choices.is_visible(), "the layer switch folded on a phone"
+        frame.locator(".leaflet-control-layers-toggle").tap()
+        expect(choices.get_by_text("Departments")).to_be_visible()
+        frame.locator(".leaflet-container").tap(position={"x": 12, "y": 300})  # Atlantic
+        expect(choices).to_be_hidden()
         legend.locator("summary").click()
         box = phone.page.locator(MAP_FRAME).bounding_box()
         for element in (legend, frame.locator("details.geo-overseas"),
