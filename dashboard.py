@@ -675,7 +675,7 @@ def show_map(db: Path, lang: str, t: Texts, who: auth.Identity) -> None:
         c1, c2, c3 = st.columns(3)
         c1.metric(t("metric_shown"), shown)
         c2.metric(t("metric_pinned"), map_data.n_pinned)
-        c3.metric(t("metric_off_map"), len(off_map))
+        c3.metric(t("metric_off_map"), len(off_map), help=t("metric_off_map_help"))
     if not shown and facets.total:
         with st.container(key="nothing"):
             st.info(t("nothing_matches"), icon=":material/filter_alt_off:")

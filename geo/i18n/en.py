@@ -12,7 +12,9 @@ TEXTS: dict[str, str] = {
                   "tap » at the top left.",
     "metric_shown": "Incidents shown",
     "metric_pinned": "On the map",
-    "metric_off_map": "Located only to a department, region or country",
+    "metric_off_map": "Not on the map",
+    "metric_off_map_help": ("Located only to a department, region or country: listed under "
+                            "“Not on the map”, below the map."),
     "n_incidents_1": "{n} incident",
     "n_incidents": "{n} incidents",
     "nothing_matches": "No incident matches these filters.",

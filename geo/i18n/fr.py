@@ -13,7 +13,9 @@ TEXTS: dict[str, str] = {
                   "latéral : touchez » en haut à gauche.",
     "metric_shown": "Incidents affichés",
     "metric_pinned": "Sur la carte",
-    "metric_off_map": "Localisés seulement au département, à la région ou au pays",
+    "metric_off_map": "Hors de la carte",
+    "metric_off_map_help": ("Localisés seulement au département, à la région ou au pays : "
+                            "listés dans « Hors de la carte », sous la carte."),
     "n_incidents_1": "{n} incident",
     "n_incidents": "{n} incidents",
     "nothing_matches": "Aucun incident ne correspond à ces filtres.",

@@ -283,6 +283,12 @@ def test_a_french_browser_gets_french_and_can_switch_to_english(
     frame = map_frame(french)
     french.page.get_by_text("Attaques contre les prisons").first.wait_for(timeout=TIMEOUT_MS)
     assert metric(french, "Incidents affichés") == TYPE_COUNTS["gunfire"]
+    # The metrics' French labels are whole, not cut with "…" (Streamlit keeps one line).
+    labels = french.page.get_by_test_id("stMetricLabel")
+    assert labels.count() == 3
+    for label in labels.all():
+        assert label.evaluate("e => [...e.querySelectorAll('*')].concat([e]).every("
+                              "x => x.scrollWidth <= x.clientWidth + 1)"), label.inner_text()
     assert "Tirs" in chips(french, "Type d’incident")
     legend = frame.locator(".map-legend").inner_text()
     assert "Incidents par type principal" in legend and "Tirs" in legend
