@@ -46,14 +46,20 @@ def map_frame(p: Page):
     return p.page.frame_locator(MAP_FRAME)
 
 
+def metric_box(p: Page, label: str) -> Any:
+    """The metric whose label is exactly `label` ("On the map", not "Not on the map")."""
+    return p.page.get_by_test_id("stMetric").filter(
+        has=p.page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
+
+
 def metric(p: Page, label: str = "Incidents shown") -> int:
-    box = p.page.get_by_test_id("stMetric").filter(has_text=label)
+    box = metric_box(p, label)
     text = box.get_by_test_id("stMetricValue").inner_text(timeout=TIMEOUT_MS)
     return int(text.strip())
 
 
 def wait_metric(p: Page, expected: int, label: str = "Incidents shown") -> None:
-    box = p.page.get_by_test_id("stMetric").filter(has_text=label)
+    box = metric_box(p, label)
     box.get_by_test_id("stMetricValue").filter(
         has_text=re.compile(rf"^\s*{expected}\s*$")).wait_for(timeout=TIMEOUT_MS)
 
@@ -147,7 +153,7 @@ def test_map_renders_offline_with_incident_and_prison_markers(
     assert frame.locator(".map-legend").inner_text().count("Gunfire") == 1
     assert frame.locator(".leaflet-tile").count() == 0  # offline: no tiles at all
     assert frame.locator(".inc-uncertainty").count() == 1  # the approximate one
-    page.page.get_by_text("Not on the map").wait_for()
+    page.page.get_by_test_id("stExpander").filter(has_text="Not on the map").wait_for()
     page.page.screenshot(path=str(artifacts / "dashboard.png"))
     assert not foreign_requests(page, server), foreign_requests(page, server)
     assert any("/app/static/vendor/leaflet/leaflet.js" in u for u in page.requests)
