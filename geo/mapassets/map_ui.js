@@ -49,19 +49,32 @@
   function narrow(map) { return map.getSize().x < NARROW_PX; }
 
   /** Popup options that fit the map: at most 380 px, and 48 px less than its width,
-   * kept clear of the controls on the right. */
+   * kept clear of the controls on either side where there is room between them. */
   function popupOptions(map) {
-    var width = map.getSize().x;
+    var width = map.getSize().x, box = map.getContainer();
     var max = Math.max(160, Math.min(380, width - 48));
     // No keepInView: the grid redraws its markers after each move, and a popup
     // kept in view of a removed marker would follow a map it no longer has.
     var options = {maxWidth: max, minWidth: Math.min(240, max), autoPanPadding: [12, 12]};
+    // On a phone the controls step aside while a popup is open (geo-popup-open).
+    if (narrow(map)) { return options; }
+    function taken(corner) {
+      var el = box.querySelector(corner);
+      return el ? el.getBoundingClientRect().width : 0;
+    }
     // On a wide map the layer switch and the list of latest incidents take the right
-    // side: a popup opened there is moved clear of them, not left under them. (On a
-    // phone they step aside while a popup is open: geo-popup-open.)
-    var side = !narrow(map) && map.getContainer().querySelector(".leaflet-top.leaflet-right");
-    var taken = side ? side.getBoundingClientRect().width : 0;
-    if (taken) { options.autoPanPaddingBottomRight = [taken + 12, 12]; }  // x: the right
+    // side: a popup opened there is moved clear of them, not left under them.
+    var right = taken(".leaflet-top.leaflet-right");
+    if (right) { options.autoPanPaddingBottomRight = [right + 12, 12]; }  // x: the right
+    // The legend, the overseas list and the notes take the left side: the popup keeps
+    // to the band between both sides, narrower if need be, when it can be 240 px there.
+    var left = Math.max(taken(".leaflet-top.leaflet-left"), taken(".leaflet-bottom.leaflet-left"));
+    // The band less both paddings and the popup's own margins (Leaflet's CSS: ~46 px).
+    var band = width - left - right - 24 - 48;
+    if (left && band >= options.minWidth) {
+      options.autoPanPaddingTopLeft = [left + 12, 12];
+      options.maxWidth = Math.min(max, band);
+    }
     return options;
   }
 

@@ -287,3 +287,40 @@ def test_a_popup_on_the_right_of_the_map_is_not_left_under_its_panels(grid_page:
     assert box["x"] + box["width"] <= panels["x"] + 1, (box, panels)
     grid_page.evaluate(f"() => ({MAP})().closePopup()")
     assert not grid_page.errors
+
+
+def test_a_popup_on_the_left_of_the_map_is_not_left_under_the_legend(grid_page: Any) -> None:
+    """The legend and the overseas list take the map's left side, the panels its right:
+    a popup opened under the legend is moved into the band between them."""
+    grid_page.evaluate(f"() => ({MAP})().setView([46.6, 2.4], 6, {{animate: false}})")
+    grid_page.evaluate("() => { window.__rows = null; }")
+    grid_page.evaluate(SELECT, [False, {}])
+    drawn(grid_page, SPREAD + SAME_SPOT)
+    # SELECT empties the legend: one as wide as the dashboard's, open.
+    grid_page.evaluate("""() => { const d = document.querySelector('details.map-legend');
+      d.open = true;
+      d.querySelector('.map-legend-body').innerHTML = '<div style="width: 240px">x</div>'; }""")
+    legend = grid_page.locator(".leaflet-bottom.leaflet-left").bounding_box()
+    assert legend and legend["width"] > 150, "the legend open"
+    # The prison drawn furthest left, level with the legend: its popup opens over it.
+    assert grid_page.evaluate(
+        f"""([right, top]) => {{ let best = null, x = 1e9;
+        ({MAP})().eachLayer((l) => {{
+          if (!l._icon || !l._icon.classList.contains("prison-icon")) return;
+          const r = l._icon.getBoundingClientRect();
+          if (r.right < right && r.top > top && r.left < x) {{ x = r.left; best = l; }} }});
+        if (best) best._icon.setAttribute("data-test-prison", "left");
+        return !!best; }}""", [legend["x"] + legend["width"] - 20, legend["y"]])
+    grid_page.locator('[data-test-prison="left"]').dispatch_event("click")
+    popup = grid_page.locator(".leaflet-popup")
+    popup.wait_for(timeout=10_000)
+    grid_page.wait_for_timeout(600)  # the map pans the popup into view
+    box = popup.bounding_box()
+    left = max(grid_page.locator(f".leaflet-{corner}.leaflet-left").bounding_box()["x"]
+               + grid_page.locator(f".leaflet-{corner}.leaflet-left").bounding_box()["width"]
+               for corner in ("top", "bottom"))
+    panels = grid_page.locator(".leaflet-top.leaflet-right").bounding_box()
+    assert box["x"] >= left - 1, (box, left)
+    assert box["x"] + box["width"] <= panels["x"] + 1, (box, panels)
+    grid_page.evaluate(f"() => ({MAP})().closePopup()")
+    assert not grid_page.errors
