@@ -14,55 +14,31 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import signal
 import statistics
-import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks import run as bench
-from geo.devserver import _wait_healthy, free_port
-
-#: What the first render waits for (as benchmarks/run.py measures it).
-DRAWN = (".leaflet-container[data-departments] .inc-icon, "
-         ".leaflet-container[data-departments] .inc-cluster")
+from geo.devserver import running_app
 
 
 @contextlib.contextmanager
 def serve(tree: Path, db: Path, work: Path) -> Iterator[str]:
     """`streamlit run TREE/dashboard.py` with TREE's code; yields its URL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {**bench.base_env(work), "GEO_DB": str(db), "PYTHONPATH": str(tree)}
-    log = work / f"paired-{tree.name}-{port}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(tree / "dashboard.py"),
-             "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _wait_healthy(url, proc, log, 120)
+    log = work / f"paired-{tree.name}-{time.monotonic_ns()}.log"
+    with running_app(tree / "dashboard.py", env, log, cwd=tree) as (url, _proc):
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
 
 
 def measure(browser: object, url: str, what: str, runs: int, counts: dict[str, int]
             ) -> list[float]:
     if what == "render":
-        bench.first_render(browser, url, DRAWN)  # the server's first page: not timed
-        return [bench.first_render(browser, url, DRAWN) for _ in range(runs)]
-
-    def shown(page: object, chosen: str) -> None:
-        page.wait_for_function(bench.MAP_SHOWS, arg=counts[chosen],  # type: ignore[attr-defined]
-                               timeout=bench.TIMEOUT_MS)
-
-    return bench.browser_filter_changes(browser, url, shown, runs)
+        bench.first_render(browser, url, bench.DRAWN)  # the server's first page: not timed
+        return [bench.first_render(browser, url, bench.DRAWN) for _ in range(runs)]
+    return bench.browser_filter_changes(browser, url, bench.map_shown(counts), runs)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -246,6 +246,10 @@ def serve(app: Path, db: Path, work: Path) -> Iterator[tuple[str, subprocess.Pop
         yield url, proc
 
 
+#: What our first render waits for: incidents drawn over the department boundaries.
+DRAWN = (".leaflet-container[data-departments] .inc-icon, "
+         ".leaflet-container[data-departments] .inc-cluster")
+
 #: True once a map frame holds an element matching the selector, laid out (a box).
 FRAME_SHOWS = """(selector) => [...document.querySelectorAll('iframe[src*="streamlit_folium"]')]
   .some((f) => {
@@ -304,6 +308,14 @@ MAP_SHOWS = """(n) => {
   if (ok) { window.__shownAt = performance.now(); }
   return ok;
 }"""
+
+
+def map_shown(counts: dict[str, int]) -> Any:
+    """`shown(page, type)` for browser_filter_changes: the map shows exactly the
+    type's incidents (`counts`: pinned_counts of the store)."""
+    def shown(page: Any, chosen: str) -> None:
+        page.wait_for_function(MAP_SHOWS, arg=counts[chosen], timeout=TIMEOUT_MS)
+    return shown
 
 
 #: True once the floor app's page shows type N chosen ("" = none, i.e. everything);
@@ -417,10 +429,7 @@ def bench_browser(work: Path, app: Path, db: Path, runs: int, cold_runs: int,
                   ours: bool) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    # Ours: the incidents drawn over the department boundaries (issue 15).
-    drawn = ".leaflet-container[data-departments] "
-    selector = (f"{drawn}.inc-icon, {drawn}.inc-cluster" if ours
-                else ".leaflet-marker-icon")
+    selector = DRAWN if ours else ".leaflet-marker-icon"
     result: dict[str, Any] = {}
     counts = pinned_counts(db) if ours else {}
     if ours:  # the first start builds the store's frame file, the next ones load it
@@ -442,11 +451,8 @@ def bench_browser(work: Path, app: Path, db: Path, runs: int, cold_runs: int,
                 outer: list[float] = []
                 if ours:
                     try:
-                        def shown(page: Any, chosen: str) -> None:
-                            page.wait_for_function(MAP_SHOWS, arg=counts[chosen],
-                                                   timeout=TIMEOUT_MS)
-
-                        changes = browser_filter_changes(browser, url, shown, runs, outer)
+                        changes = browser_filter_changes(browser, url, map_shown(counts),
+                                                         runs, outer)
                     except Exception as exc:  # report the rest rather than nothing
                         result["browser_change_error"] = str(exc)[:500]
                 result["memory_mb"] = vm_hwm_mb(proc.pid)

@@ -27,13 +27,14 @@ def free_port() -> int:
 @contextmanager
 def running_app(app: Path, env: Mapping[str, str], log: Path, *,
                 start_timeout: float = 120, address: str = "127.0.0.1",
-                port: int | None = None, prefix: Sequence[str] = (),
+                port: int | None = None, prefix: Sequence[str] = (), cwd: Path = ROOT,
                 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Yield (URL, process) once `/_stcore/health` answers; the server's output goes
     to `log`, whose text a failed start reports. `address` is what the server listens
     on ("0.0.0.0": as for a team, which the dashboard's roles depend on); the URL is
     always 127.0.0.1's. `prefix` runs the server through another command (tests:
-    `setpriv`, to make a read-only folder hold as root)."""
+    `setpriv`, to make a read-only folder hold as root). `cwd`: another checkout
+    (benchmarks/paired.py), served with its own `static/`."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
@@ -42,7 +43,7 @@ def running_app(app: Path, env: Mapping[str, str], log: Path, *,
              "--server.address", address, "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT,
+            cwd=cwd, env=dict(env), stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     try:
